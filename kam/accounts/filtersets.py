@@ -1,0 +1,56 @@
+import django_filters
+from django.db.models import Q
+
+from kam.accounts.choices import AccountStatus, ImportKind, ImportStatus
+from kam.accounts.models import Account, FxRate, ImportRun
+
+
+class SearchFilterSet(django_filters.FilterSet):
+    """A FilterSet with a free-text `q` over `search_fields`; shared by the list pages and the API."""
+
+    search_fields = ()
+    q = django_filters.CharFilter(method="search", label="Search")
+
+    def search(self, queryset, name, value):
+        value = value.strip()[:200]
+        if not value:
+            return queryset
+        condition = Q()
+        for field in self.search_fields:
+            condition |= Q(**{f"{field}__icontains": value})
+        return queryset.filter(condition)
+
+
+class AccountFilterSet(SearchFilterSet):
+    search_fields = ("name", "legal_name", "account_number", "crm_id")
+    status = django_filters.ChoiceFilter(choices=AccountStatus.choices, empty_label="Any status")
+    is_key_account = django_filters.BooleanFilter(label="Key account")
+    top_level = django_filters.BooleanFilter(field_name="parent", lookup_expr="isnull", label="Top-level only")
+    country = django_filters.CharFilter(lookup_expr="iexact", max_length=2)
+    region = django_filters.CharFilter(lookup_expr="iexact", max_length=50)
+    industry = django_filters.CharFilter(lookup_expr="icontains", max_length=100)
+    currency = django_filters.CharFilter(lookup_expr="iexact", max_length=3)
+
+    class Meta:
+        model = Account
+        fields = ["q", "status", "is_key_account", "top_level", "industry", "country", "region", "currency"]
+
+
+class FxRateFilterSet(SearchFilterSet):
+    search_fields = ("currency",)
+    currency = django_filters.CharFilter(lookup_expr="iexact", max_length=3)
+    year = django_filters.NumberFilter(field_name="month__year", label="Year", min_value=1900, max_value=2999)
+
+    class Meta:
+        model = FxRate
+        fields = ["q", "currency", "year"]
+
+
+class ImportRunFilterSet(SearchFilterSet):
+    search_fields = ("original_name",)
+    kind = django_filters.ChoiceFilter(choices=ImportKind.choices, empty_label="Any kind")
+    status = django_filters.ChoiceFilter(choices=ImportStatus.choices, empty_label="Any status")
+
+    class Meta:
+        model = ImportRun
+        fields = ["q", "kind", "status"]

@@ -1,0 +1,68 @@
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from kam.accounts import demo
+
+
+class Command(BaseCommand):
+    help = "Load the demo company (idempotent) and print the logins; with --serve, also run web + worker."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--serve", action="store_true", help="Then serve on --port with a worker; Ctrl-C stops all.")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--customers", type=int, default=2500)
+
+    def handle(self, *args, serve, port, customers, **options):
+        call_command("migrate", interactive=False, verbosity=0)
+        if demo.generate(customers=customers, stdout=self.stdout):
+            self.stdout.write(self.style.SUCCESS("Demo company created."))
+        else:
+            self.stdout.write("Demo company already present: nothing added.")
+        if not serve:
+            self.print_logins(None)
+            return
+        call_command("collectstatic", interactive=False, verbosity=0)
+        kam = [sys.executable, "-m", "kam.cli"]
+        children = [
+            subprocess.Popen([*kam, "serve", "--port", str(port)]),
+            subprocess.Popen([*kam, "worker"]),
+        ]
+        self.print_logins(f"http://127.0.0.1:{port}/")
+
+        def stop(signum, frame):
+            for child in children:
+                if child.poll() is None:
+                    child.send_signal(signal.SIGTERM)
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        try:
+            while all(child.poll() is None for child in children):
+                time.sleep(0.5)
+        finally:
+            stop(None, None)
+            deadline = time.time() + 10
+            for child in children:
+                try:
+                    child.wait(timeout=max(0.1, deadline - time.time()))
+                except subprocess.TimeoutExpired:
+                    child.kill()
+            self.stdout.write("KAM stopped.")
+        os._exit(0)
+
+    def print_logins(self, url):
+        lines = ["", "=" * 64]
+        if url:
+            lines.append(f"KAM is running at {url}   (Ctrl-C stops it)")
+        lines.append("Demo logins (password for all: %s):" % demo.DEMO_PASSWORD)
+        for role, email, password in demo.logins():
+            lines.append(f"  {role:<22} {email} / {password}")
+        lines.append("=" * 64)
+        self.stdout.write("\n".join(lines))
+        self.stdout.flush()

@@ -1,0 +1,229 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
+
+from kam.accounts.choices import AccountStatus, ImportKind, ImportStatus, TeamRole
+from kam.core.models import KamModel
+
+currency_validator = RegexValidator(r"^[A-Z]{3}$", "Use a three-letter ISO 4217 code such as EUR or USD.")
+MONEY = {"max_digits": 20, "decimal_places": 4}
+
+
+class Account(KamModel):
+    """A customer company, or one regional subsidiary of a global account. `tree_path` ("/1/7/42/") is the
+    chain of ids from the top-level account down to this one; it makes subtree roll-ups and team scope
+    one indexed prefix match instead of a recursive walk."""
+
+    name = models.CharField(max_length=200, db_index=True)
+    legal_name = models.CharField(max_length=300, blank=True)
+    account_number = models.CharField(
+        max_length=64, unique=True, help_text="Your identifier for the customer (Salesforce AccountNumber)."
+    )
+    crm_id = models.CharField(
+        "CRM id", max_length=64, blank=True, db_index=True, help_text="Salesforce Id or HubSpot Record ID."
+    )
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
+        help_text="The group this account belongs to (global account → regional subsidiary).",
+    )
+    tree_path = models.CharField(max_length=1000, editable=False, default="/", db_index=True)
+    depth = models.PositiveSmallIntegerField(default=0, editable=False)
+    industry = models.CharField(max_length=100, blank=True)
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166 two-letter code, e.g. DE.")
+    region = models.CharField(max_length=50, blank=True, help_text="Sales region, e.g. EMEA.")
+    currency = models.CharField(max_length=3, default="EUR", validators=[currency_validator])
+    status = models.CharField(max_length=20, choices=AccountStatus.choices, default=AccountStatus.CUSTOMER)
+    is_key_account = models.BooleanField("key account", default=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="owned_accounts"
+    )
+
+    audit_exclude = KamModel.audit_exclude | {"tree_path", "depth"}
+
+    class Meta:
+        ordering = ["name", "account_number"]
+        indexes = [
+            models.Index(fields=["status", "name"]),
+            models.Index(fields=["parent", "name"]),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("accounts:account", args=[self.pk])
+
+    @property
+    def audit_account_id(self):
+        return self.pk
+
+    @property
+    def is_top_level(self):
+        return self.parent_id is None
+
+    def ancestor_ids(self) -> list[int]:
+        return [int(part) for part in self.tree_path.strip("/").split("/") if part][:-1]
+
+    def clean(self):
+        if self.parent_id and self.pk:
+            if self.parent_id == self.pk or f"/{self.pk}/" in (self.parent.tree_path if self.parent else ""):
+                raise ValidationError({"parent": "An account cannot be its own parent or sit below one of its subsidiaries."})
+
+    @classmethod
+    def scope_filter(cls, user):
+        # A team member sees the account they are on and its whole subtree (the global account's subsidiaries).
+        return Q(Exists(
+            AccountTeamMember.objects.filter(user=user)
+            .annotate(outer_path=OuterRef("tree_path"))
+            .filter(outer_path__startswith=models.F("account__tree_path"))
+        ))
+
+    def subtree(self):
+        return Account.objects.filter(tree_path__startswith=self.tree_path)
+
+
+class AccountScopedModel(KamModel):
+    """Objects that belong to one account inherit its scope."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def scope_filter(cls, user):
+        return Q(account__in=Account.objects.filter(Account.scope_filter(user)).values("pk"))
+
+    @property
+    def audit_account_id(self):
+        return self.account_id
+
+
+class AccountTeamMember(AccountScopedModel):
+    """Who works on an account. Membership is what opens an account (and its subsidiaries) to a key account
+    manager, executive sponsor or viewer."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="team_members")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="team_memberships")
+    team_role = models.CharField(max_length=32, choices=TeamRole.choices, default=TeamRole.SUPPORT)
+    allocation_percent = models.PositiveSmallIntegerField(
+        default=100, validators=[MinValueValidator(0)], help_text="Share of the person's time on this account."
+    )
+
+    class Meta:
+        ordering = ["account", "team_role", "user"]
+        constraints = [models.UniqueConstraint(fields=["account", "user"], name="team_member_once_per_account")]
+
+    def __str__(self):
+        return f"{self.user} — {self.get_team_role_display()} on {self.account}"
+
+    def get_absolute_url(self):
+        return reverse("accounts:account", args=[self.account_id]) + "?tab=team"
+
+
+class FinancialFact(AccountScopedModel):
+    """Revenue and gross profit of one account in one month (and optionally one product line), in the
+    currency of the row. Rows are additive: several rows for the same month and line are summed."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="facts")
+    month = models.DateField(help_text="First day of the month.")
+    product_line = models.CharField(max_length=100, blank=True, help_text="Blank = unspecified (a line of its own).")
+    currency = models.CharField(max_length=3, validators=[currency_validator])
+    revenue = models.DecimalField(**MONEY)
+    gross_profit = models.DecimalField(**MONEY)
+
+    class Meta:
+        ordering = ["account", "-month", "product_line"]
+        indexes = [models.Index(fields=["account", "month"]), models.Index(fields=["month"])]
+
+    def __str__(self):
+        return f"{self.account} {self.month:%Y-%m} {self.product_line or '(unspecified)'}"
+
+    def get_absolute_url(self):
+        return reverse("accounts:account", args=[self.account_id]) + "?tab=financials"
+
+
+class WalletEstimate(AccountScopedModel):
+    """The customer's total yearly spend in our categories (the wallet), as estimated by the team."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="wallet_estimates")
+    year = models.PositiveSmallIntegerField()
+    currency = models.CharField(max_length=3, validators=[currency_validator])
+    amount = models.DecimalField(**MONEY)
+
+    class Meta:
+        ordering = ["account", "-year"]
+        constraints = [models.UniqueConstraint(fields=["account", "year"], name="one_wallet_per_account_year")]
+
+    def __str__(self):
+        return f"{self.account} wallet {self.year}"
+
+    def get_absolute_url(self):
+        return reverse("accounts:account", args=[self.account_id]) + "?tab=financials"
+
+
+class FxRate(KamModel):
+    """Units of `currency` per 1 EUR, the average of `month` (the ECB reference-rate convention)."""
+
+    month = models.DateField()
+    currency = models.CharField(max_length=3, validators=[currency_validator])
+    rate_per_eur = models.DecimalField(max_digits=20, decimal_places=10, validators=[MinValueValidator(0)])
+
+    class Meta:
+        ordering = ["-month", "currency"]
+        constraints = [models.UniqueConstraint(fields=["month", "currency"], name="one_rate_per_month_currency")]
+        verbose_name = "FX rate"
+
+    def __str__(self):
+        return f"{self.currency} {self.month:%Y-%m} = {self.rate_per_eur}"
+
+    def get_absolute_url(self):
+        return reverse("accounts:fxrate_list") + f"?currency={self.currency}"
+
+    @classmethod
+    def scope_filter(cls, user):
+        return Q()  # reference data: everyone who may view rates sees them all
+
+
+class ImportRun(KamModel):
+    """One uploaded file on its way in: checked (dry run), previewed, then applied atomically."""
+
+    kind = models.CharField(max_length=16, choices=ImportKind.choices)
+    file = models.FileField(upload_to="imports/%Y/%m/")
+    original_name = models.CharField(max_length=255)
+    size_bytes = models.PositiveBigIntegerField(default=0)
+    status = models.CharField(max_length=16, choices=ImportStatus.choices, default=ImportStatus.QUEUED)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    summary = models.JSONField(default=dict, blank=True, help_text="Counts of creates, updates, unchanged.")
+    errors = models.JSONField(default=list, blank=True, help_text="[{row, column, reason}]")
+    preview = models.JSONField(default=list, blank=True)
+    column_mapping = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    permission_actions = None
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} — {self.original_name}"
+
+    def get_absolute_url(self):
+        return reverse("accounts:import_detail", args=[self.pk])
+
+    @classmethod
+    def scope_filter(cls, user):
+        return Q(created_by=user)
+
+    @property
+    def progress_percent(self):
+        if not self.rows_total:
+            return 0
+        return min(100, round(100 * self.rows_done / self.rows_total))
+
+    @property
+    def is_running(self):
+        return self.status in {ImportStatus.QUEUED, ImportStatus.VALIDATING, ImportStatus.APPLYING}

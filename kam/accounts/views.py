@@ -1,0 +1,222 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.views.generic import DetailView, View
+from django.views.generic.edit import FormView
+
+from kam.accounts import figures, services
+from kam.accounts.filtersets import AccountFilterSet, FxRateFilterSet, ImportRunFilterSet
+from kam.accounts.forms import AccountForm, ImportUploadForm
+from kam.accounts.imports import apply_import, start_import
+from kam.accounts.models import Account, FxRate, ImportRun
+from kam.accounts.tables import AccountTable, FxRateTable, ImportRunTable
+from kam.audit.models import ObjectChange
+from kam.core.charts import BarChart, Series
+from kam.core.exports import csv_response
+from kam.core.permissions import IMPORT, VIEW, role_allows
+from kam.core.views import (
+    ObjectDeleteView, ObjectDetailView, ObjectEditView, ObjectHistoryView, ObjectListView, PermissionMixin,
+)
+
+
+class AccountListView(ObjectListView):
+    model = Account
+    table_class = AccountTable
+    filterset_class = AccountFilterSet
+    add_url_name = "accounts:account_add"
+    empty_message = "No accounts yet. Import a Salesforce or HubSpot export to start."
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("parent", "owner")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["import_url"] = reverse("accounts:import_add") if self.can(IMPORT, ImportRun) else None
+        return context
+
+
+class AccountDetailView(ObjectDetailView):
+    model = Account
+    template_name = "accounts/account_detail.html"
+    tabs = (("overview", "Overview"), ("subsidiaries", "Subsidiaries"), ("financials", "Financials"),
+            ("team", "Team"), ("activity", "Activity"))
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("parent", "owner")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        account = self.object
+        user = self.request.user
+        rates = figures.RateTable()
+        as_of = figures.latest_month()
+        own = figures.own_figures(account, as_of=as_of, rates=rates)
+        subtree = figures.subtree_figures(account, as_of=as_of, rates=rates)
+        visible = Account.objects.visible_to(user)
+        ancestors = {a.pk: a for a in visible.filter(pk__in=account.ancestor_ids())}
+        context.update(
+            own=own,
+            subtree=subtree,
+            as_of=as_of,
+            ancestors=[ancestors[pk] for pk in account.ancestor_ids() if pk in ancestors],
+            subsidiary_count=account.subtree().count() - 1,
+        )
+        tab = context["active_tab"]
+        if tab == "overview":
+            context["chart"] = mark_safe(self._chart(subtree if context["subsidiary_count"] else own))  # noqa: S308 - built from escaped parts
+        if tab == "subsidiaries":
+            children = visible.filter(parent=account).annotate(subsidiaries=Count("children")).order_by("name")
+            page = Paginator(children, 50).get_page(self.request.GET.get("page"))
+            revenue = figures.t12m_revenue_by_account([c.pk for c in page], as_of=as_of, rates=rates)
+            context["children_page"] = page
+            context["children_rows"] = [(c, figures.round_money(revenue.get(c.pk))) for c in page]
+        if tab == "financials":
+            context["wallets"] = account.wallet_estimates.all()[:10]
+            context["monthly"] = [(m, figures.round_money(r), figures.round_money(g)) for m, r, g in reversed(own.monthly)]
+        if tab == "team":
+            context["team"] = account.team_members.select_related("user")
+        if tab == "activity":
+            feed = ObjectChange.objects.filter(account_id=account.pk).select_related("actor")
+            context["activity_page"] = Paginator(feed, 30).get_page(self.request.GET.get("page"))
+        return context
+
+    @staticmethod
+    def _chart(fig):
+        if not fig.monthly:
+            return ""
+        last = fig.monthly[-12:]
+        return BarChart(
+            title="Revenue and gross profit by month (EUR)",
+            categories=[f"{m:%b %y}" for m, _, _ in last],
+            series=[Series("Revenue", [r for _, r, _ in last], "series-1"),
+                    Series("Gross profit", [g for _, _, g in last], "series-2")],
+        ).to_svg()
+
+
+class AccountEditView(ObjectEditView):
+    model = Account
+    form_class = AccountForm
+
+    def save(self, form, instance):
+        data = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        if instance is None:
+            return services.create_account(**data)
+        return services.update_account(instance, data, expected_version=form.cleaned_data.get("version"))
+
+
+class AccountDeleteView(ObjectDeleteView):
+    model = Account
+    success_url_name = "accounts:account_list"
+
+    def delete(self, instance):
+        services.delete_account(instance)
+
+
+class AccountHistoryView(ObjectHistoryView):
+    model = Account
+
+
+class AccountAutocompleteView(PermissionMixin, View):
+    """JSON for pickers: only accounts the user may see."""
+
+    model = Account
+
+    def get(self, request):
+        query = request.GET.get("q", "").strip()[:100]
+        accounts = self.get_queryset()
+        if query:
+            accounts = accounts.filter(Q(name__icontains=query) | Q(account_number__icontains=query))
+        results = [{"id": a.pk, "text": f"{a.name} ({a.account_number})"}
+                   for a in accounts.only("pk", "name", "account_number")[:20]]
+        return JsonResponse({"results": results})
+
+
+class FxRateListView(ObjectListView):
+    model = FxRate
+    table_class = FxRateTable
+    filterset_class = FxRateFilterSet
+    title = "FX rates"
+    empty_message = "No FX rates yet. Import fx.csv (units of currency per 1 EUR, monthly averages)."
+
+
+class ImportRunListView(ObjectListView):
+    model = ImportRun
+    table_class = ImportRunTable
+    filterset_class = ImportRunFilterSet
+    title = "Imports"
+    add_url_name = "accounts:import_add"
+    empty_message = "No imports yet."
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("created_by")
+
+
+class ImportRunCreateView(PermissionMixin, FormView):
+    model = ImportRun
+    action = IMPORT
+    form_class = ImportUploadForm
+    template_name = "accounts/import_form.html"
+
+    def get_initial(self):
+        return {"kind": self.request.GET.get("kind", "accounts")}
+
+    def form_valid(self, form):
+        upload = form.cleaned_data["file"]
+        try:
+            run = start_import(self.request.user, form.cleaned_data["kind"], upload.name, upload.read())
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+            return self.form_invalid(form)
+        return HttpResponseRedirect(run.get_absolute_url())
+
+
+class ImportRunDetailView(PermissionMixin, DetailView):
+    model = ImportRun
+    template_name = "accounts/import_detail.html"
+
+    def get_template_names(self):
+        if self.request.htmx:
+            return [f"{self.template_name}#status"]
+        return [self.template_name]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["can_apply"] = role_allows(self.request.user, IMPORT, ImportRun)
+        return context
+
+
+class ImportRunApplyView(PermissionMixin, DetailView):
+    model = ImportRun
+    action = IMPORT
+
+    def post(self, request, pk):
+        run = self.get_object()
+        try:
+            run = apply_import(run)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            if run.status == "applied":
+                messages.success(request, f"Import applied: {run.summary.get('created', 0)} created, "
+                                          f"{run.summary.get('updated', 0)} updated, {run.summary.get('unchanged', 0)} unchanged.")
+        return HttpResponseRedirect(run.get_absolute_url())
+
+
+class ImportRunErrorsView(PermissionMixin, DetailView):
+    """The error report as CSV, to fix the file row by row."""
+
+    model = ImportRun
+
+    def get(self, request, pk):
+        run = self.get_object()
+        rows = [["row", "column", "reason", "value"]] + [
+            [e.get("row", ""), e.get("column", ""), e.get("reason", ""), e.get("value", "")] for e in run.errors
+        ]
+        return csv_response(rows, f"import-{run.pk}-errors")
+

@@ -1,0 +1,88 @@
+"""The REST API at /api/v1/: one NinjaAPI, one error format, the same permission choke point as the pages."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import HttpBearer, SessionAuth
+
+from kam.core.services import StaleObject
+
+
+class TokenAuth(HttpBearer):
+    """`Authorization: Bearer kam_…` — the token is resolved by ApiTokenMiddleware, which also attributes
+    the request's changes to the token's owner in the audit trail."""
+
+    openapi_scheme = "bearer"
+
+    def authenticate(self, request, token):
+        if getattr(request, "auth_token", None) is not None:
+            return request.user
+        return None
+
+
+api = NinjaAPI(
+    title="KAM API",
+    version="1",
+    description="Key Account Management. Authenticate with a personal token (Profile → API tokens) sent as "
+    "`Authorization: Bearer <token>`, or with the browser session (CSRF token required for writes). "
+    "Errors always have the shape `{\"detail\": \"…\", \"errors\": [{\"field\": \"…\", \"message\": \"…\"}]}`.",
+    auth=[TokenAuth(), SessionAuth()],
+    urls_namespace="api",
+    docs_url="/docs",
+)
+
+
+def error(request, status, detail, errors=None):
+    return api.create_response(request, {"detail": detail, "errors": errors or []}, status=status)
+
+
+@api.exception_handler(NinjaValidationError)
+def on_invalid_input(request, exc):
+    errors = []
+    for item in exc.errors:
+        location = [str(part) for part in item.get("loc", []) if part not in ("body", "query", "path", "payload", "filters")]
+        errors.append({"field": ".".join(location), "message": item.get("msg", "invalid")})
+    return error(request, 422, "The request has invalid fields.", errors)
+
+
+@api.exception_handler(ValidationError)
+def on_domain_validation(request, exc):
+    if hasattr(exc, "error_dict"):
+        errors = [{"field": f, "message": m} for f, messages in exc.message_dict.items() for m in messages]
+    else:
+        errors = [{"field": "", "message": m} for m in exc.messages]
+    return error(request, 422, "The request has invalid fields.", errors)
+
+
+@api.exception_handler(Http404)
+def on_not_found(request, exc):
+    return error(request, 404, "Not found.")
+
+
+@api.exception_handler(PermissionDenied)
+def on_forbidden(request, exc):
+    return error(request, 403, str(exc) or "Your role may not do this.")
+
+
+@api.exception_handler(AuthenticationError)
+def on_unauthenticated(request, exc):
+    return error(request, 401, "Authentication required: send a valid API token or sign in.")
+
+
+@api.exception_handler(StaleObject)
+def on_stale(request, exc):
+    return error(request, 412, str(exc), [{"field": "version", "message": f"current version is {exc.current_version}"}])
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request, exc):
+    return error(request, exc.status_code, str(exc))
+
+
+from kam.accounts.api import router as accounts_router  # noqa: E402
+from kam.users.api import router as users_router  # noqa: E402
+
+api.add_router("/", accounts_router)
+api.add_router("/", users_router)

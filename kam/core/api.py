@@ -1,0 +1,59 @@
+"""Helpers every domain router uses: the error schema, restricted lookups and list filtering."""
+
+from django.http import Http404
+from ninja import Schema
+from ninja.errors import HttpError
+
+from kam.core.permissions import require
+
+
+class FieldError(Schema):
+    field: str
+    message: str
+
+
+class ErrorOut(Schema):
+    detail: str
+    errors: list[FieldError] = []
+
+
+ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+WRITE_ERRORS = {**ERRORS, 409: ErrorOut, 412: ErrorOut, 428: ErrorOut}
+
+
+def restricted(request, model, action):
+    """The permission choke point for API handlers: 403 if the role may not, else the scoped queryset."""
+    require(request.user, action, model)
+    return model.objects.restrict(request.user, action)
+
+
+def get_restricted(request, model, action, pk):
+    obj = restricted(request, model, action).filter(pk=pk).first()
+    if obj is None:
+        raise Http404
+    return obj
+
+
+def filtered(request, filterset_class, queryset, filters: Schema):
+    params = {k: v for k, v in filters.dict().items() if v not in (None, "")}
+    filterset = filterset_class(params, queryset=queryset)
+    if not filterset.is_valid():
+        raise HttpError(422, "; ".join(f"{k}: {' '.join(v)}" for k, v in filterset.errors.items()))
+    return filterset.qs
+
+
+def expected_version(request, body_version: int | None) -> int:
+    """The version the client last read: If-Match: "<version>" or the body's `version`. One is required."""
+    header = request.headers.get("If-Match", "").strip()
+    if header:
+        text = header.removeprefix("W/").strip('"')
+        if not text.isdigit():
+            raise HttpError(412, "If-Match must be the ETag you read, e.g. \"3\".")
+        return int(text)
+    if body_version is not None:
+        return body_version
+    raise HttpError(428, "Send the version you read (If-Match header or `version` field) so no change is lost.")
+
+
+def etag(obj) -> str:
+    return f'"{obj.version}"'

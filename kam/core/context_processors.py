@@ -1,0 +1,20 @@
+from django.urls import reverse
+
+from kam.core.permissions import GLOBAL_SCOPE_ROLES, IMPORT, role_allows
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav": []}
+    from kam.accounts.models import ImportRun
+
+    items = [("Home", reverse("home")), ("Accounts", reverse("accounts:account_list")),
+             ("FX rates", reverse("accounts:fxrate_list"))]
+    if role_allows(user, IMPORT, ImportRun):
+        items.append(("Imports", reverse("accounts:import_list")))
+    if user.role in GLOBAL_SCOPE_ROLES:
+        items.append(("Audit log", reverse("audit:change_list")))
+    items.append(("API", "/api/v1/docs"))
+    path = request.path
+    return {"nav": [(label, url, url != "/" and path.startswith(url) or url == path) for label, url in items]}

@@ -1,0 +1,19 @@
+from django import forms
+
+
+class KamModelForm(forms.ModelForm):
+    """Carries the version it was rendered with, so a stale save is refused instead of overwriting."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+        first = next(iter(self.fields.values()), None)
+        if first is not None:
+            first.widget.attrs.setdefault("autofocus", True)
+
+    def changed_data_dict(self):
+        return {name: self.cleaned_data[name] for name in self._meta.fields if name in self.cleaned_data}

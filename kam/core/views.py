@@ -1,0 +1,242 @@
+"""Generic views every domain app declares its pages with. They apply the permission choke point
+(kam.core.permissions) before anything else, so a page cannot forget it."""
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.views.generic import DetailView, TemplateView, View
+from django.views.generic.edit import FormView
+from django_filters.views import FilterView
+from django_tables2 import RequestConfig
+
+from kam.audit.services import changes_for
+from kam.core.exports import csv_response, xlsx_response
+from kam.core.permissions import ADD, CHANGE, DELETE, VIEW, role_allows
+from kam.core.services import StaleObject
+
+PAGE_SIZES = (25, 50, 100)
+
+
+class PermissionMixin(LoginRequiredMixin):
+    """Role check (403) then scope (404) for `model` and `action`."""
+
+    model = None
+    action = VIEW
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        if not role_allows(request.user, self.action, self.model):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return self.model.objects.restrict(self.request.user, self.action)
+
+    def can(self, action, model=None):
+        return role_allows(self.request.user, action, model or self.model)
+
+
+class ObjectListView(PermissionMixin, FilterView):
+    """Search, filters, sorting, pagination, CSV/XLSX export and htmx partial refresh for one model."""
+
+    table_class = None
+    filterset_class = None
+    template_name = "core/object_list.html"
+    export_stem = None
+    title = None
+    empty_message = "Nothing here yet."
+    add_url_name = None
+
+    def get_queryset(self):
+        return super().get_queryset()
+
+    def get_table(self, data, paginate=True):
+        table = self.table_class(data, request=self.request)
+        if paginate:
+            try:
+                per_page = int(self.request.GET.get("per_page", PAGE_SIZES[0]))
+            except ValueError:
+                per_page = PAGE_SIZES[0]
+            per_page = per_page if per_page in PAGE_SIZES else PAGE_SIZES[0]
+            RequestConfig(self.request, paginate={"per_page": per_page}).configure(table)
+        else:
+            RequestConfig(self.request, paginate=False).configure(table)
+        return table
+
+    def get(self, request, *args, **kwargs):
+        export = request.GET.get("export")
+        if export in ("csv", "xlsx"):
+            filterset = self.get_filterset(self.get_filterset_class())
+            data = filterset.qs if filterset.is_valid() else self.get_queryset().none()
+            table = self.get_table(data, paginate=False)
+            rows = table.as_values()
+            stem = self.export_stem or self.model._meta.model_name + "s"
+            if export == "csv":
+                return csv_response(rows, stem)
+            return xlsx_response(rows, stem, title=str(self.model._meta.verbose_name_plural).capitalize())
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        filterset = context["filter"]
+        data = filterset.qs if filterset.is_valid() else self.get_queryset().none()
+        context["table"] = self.get_table(data)
+        context["title"] = self.title or str(self.model._meta.verbose_name_plural).capitalize()
+        context["empty_message"] = self.empty_message
+        context["page_sizes"] = PAGE_SIZES
+        context["add_url"] = reverse(self.add_url_name) if self.add_url_name and self.can(ADD) else None
+        context["filters_active"] = any(v for k, v in self.request.GET.items() if k not in ("page", "sort", "per_page"))
+        return context
+
+    def get_template_names(self):
+        if self.request.htmx and not self.request.htmx.boosted:
+            return [f"{self.template_name}#results"]
+        return [self.template_name]
+
+
+class ObjectDetailView(PermissionMixin, DetailView):
+    tabs = ()  # [(slug, label)]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        tab = self.request.GET.get("tab") or (self.tabs[0][0] if self.tabs else "")
+        context["tabs"] = self.tabs
+        context["active_tab"] = tab if tab in dict(self.tabs) else (self.tabs[0][0] if self.tabs else "")
+        context["can_change"] = self.can(CHANGE)
+        context["can_delete"] = self.can(DELETE)
+        return context
+
+
+class ObjectEditView(PermissionMixin, FormView):
+    """Create (no pk in the URL) or update an object through a service function.
+
+    Subclasses set `form_class` and implement `save(form, instance)` calling their domain service.
+    The form carries the version it was rendered with; a stale submission is refused and re-shown.
+    """
+
+    template_name = "core/object_edit.html"
+    action = CHANGE
+    object = None
+
+    def dispatch(self, request, *args, **kwargs):
+        self.action = CHANGE if "pk" in kwargs else ADD
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_object(self):
+        if "pk" not in self.kwargs:
+            return None
+        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+
+    def get(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        return super().post(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["user"] = self.request.user
+        if self.object is not None:
+            kwargs["instance"] = self.object
+        return kwargs
+
+    def form_valid(self, form):
+        try:
+            with transaction.atomic():
+                saved = self.save(form, self.object)
+                # Re-check scope after the write: a change must not move an object out of the user's reach.
+                if not self.model.objects.restrict(self.request.user, VIEW).filter(pk=saved.pk).exists():
+                    raise PermissionDenied("After this change you could no longer see the object.")
+        except StaleObject as stale:
+            form.add_error(None, str(stale))
+            return self.form_invalid(form)
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                for field, errors in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form.add_error(None, error.messages)
+            return self.form_invalid(form)
+        messages.success(self.request, f"{self.model._meta.verbose_name.capitalize()} “{saved}” saved.")
+        return HttpResponseRedirect(saved.get_absolute_url())
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["object"] = self.object
+        context["verbose_name"] = self.model._meta.verbose_name
+        context["cancel_url"] = self.object.get_absolute_url() if self.object else self.request.GET.get("next") or ""
+        return context
+
+    def save(self, form, instance):
+        raise NotImplementedError
+
+
+class ObjectDeleteView(PermissionMixin, DetailView):
+    template_name = "core/object_delete.html"
+    action = DELETE
+    success_url_name = None
+
+    def post(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        try:
+            self.delete(self.object)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return HttpResponseRedirect(self.object.get_absolute_url())
+        messages.success(request, f"{self.model._meta.verbose_name.capitalize()} “{self.object}” deleted.")
+        return HttpResponseRedirect(reverse(self.success_url_name))
+
+    def delete(self, instance):
+        raise NotImplementedError
+
+
+class ObjectHistoryView(PermissionMixin, DetailView):
+    """The change log of one object, from the audit trail."""
+
+    template_name = "core/object_history.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["changes"] = changes_for(self.object)[:200]
+        return context
+
+
+class HomeView(LoginRequiredMixin, TemplateView):
+    template_name = "core/home.html"
+
+
+def not_found_if_none(value):
+    if value is None:
+        raise Http404
+    return value
+
+
+class HealthView(View):
+    def get(self, request):
+        from django.http import JsonResponse
+
+        return JsonResponse({"status": "ok"})
+
+
+class ReadyView(View):
+    def get(self, request):
+        from django.db import connection
+        from django.http import JsonResponse
+
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+                cursor.fetchone()
+        except Exception:  # any database failure means "not ready"
+            return JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
+        return JsonResponse({"status": "ok", "database": "ok"})

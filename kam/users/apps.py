@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class UsersConfig(AppConfig):
+    name = "kam.users"
+    label = "users"
+    verbose_name = "Users"
