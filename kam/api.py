@@ -27,7 +27,7 @@ api = NinjaAPI(
     version="1",
     description="Key Account Management. Authenticate with a personal token (Profile → API tokens) sent as "
     "`Authorization: Bearer <token>`, or with the browser session (CSRF token required for writes). "
-    "Errors always have the shape `{\"detail\": \"…\", \"errors\": [{\"field\": \"…\", \"message\": \"…\"}]}`.",
+    'Errors always have the shape `{"detail": "…", "errors": [{"field": "…", "message": "…"}]}`.',
     auth=[TokenAuth(), SessionAuth()],
     urls_namespace="api",
     docs_url="/docs",
@@ -42,7 +42,9 @@ def error(request, status, detail, errors=None):
 def on_invalid_input(request, exc):
     errors = []
     for item in exc.errors:
-        location = [str(part) for part in item.get("loc", []) if part not in ("body", "query", "path", "payload", "filters")]
+        location = [
+            str(part) for part in item.get("loc", []) if part not in ("body", "query", "path", "payload", "filters")
+        ]
         errors.append({"field": ".".join(location), "message": item.get("msg", "invalid")})
     return error(request, 422, "The request has invalid fields.", errors)
 

@@ -1,10 +1,10 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from kam.api import api
 from kam.core import views as core_views
 from kam.users.views import LoginView
-from django.contrib.auth import views as auth_views
 
 urlpatterns = [
     path("", core_views.HomeView.as_view(), name="home"),

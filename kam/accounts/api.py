@@ -209,8 +209,11 @@ def get_account(request, account_id: int, response: HttpResponse):
     return account
 
 
-@router.patch("/accounts/{account_id}", response={200: AccountOut, **WRITE_ERRORS},
-              summary="Update an account (If-Match or version required)")
+@router.patch(
+    "/accounts/{account_id}",
+    response={200: AccountOut, **WRITE_ERRORS},
+    summary="Update an account (If-Match or version required)",
+)
 def update_account(request, account_id: int, payload: AccountPatch, response: HttpResponse):
     account = get_restricted(request, Account, CHANGE, account_id)
     data = payload.dict(exclude_unset=True)
@@ -228,14 +231,19 @@ def delete_account(request, account_id: int):
     return 204, None
 
 
-@router.get("/accounts/{account_id}/figures", response={200: AccountFiguresOut, **ERRORS},
-            summary="T12M revenue, gross profit, margin, growth, wallet, share of wallet (own and subtree)")
+@router.get(
+    "/accounts/{account_id}/figures",
+    response={200: AccountFiguresOut, **ERRORS},
+    summary="T12M revenue, gross profit, margin, growth, wallet, share of wallet (own and subtree)",
+)
 def account_figures(request, account_id: int):
     account = get_restricted(request, Account, VIEW, account_id)
     rates = figures.RateTable()
     as_of = figures.latest_month()
-    return {"own": _figures_out(figures.own_figures(account, as_of=as_of, rates=rates)),
-            "subtree": _figures_out(figures.subtree_figures(account, as_of=as_of, rates=rates))}
+    return {
+        "own": _figures_out(figures.own_figures(account, as_of=as_of, rates=rates)),
+        "subtree": _figures_out(figures.subtree_figures(account, as_of=as_of, rates=rates)),
+    }
 
 
 @router.get("/accounts/{account_id}/facts", response={200: list[FactOut], **ERRORS}, summary="Monthly facts")
@@ -257,8 +265,11 @@ def list_imports(request, filters: Query[ImportFilters]):
     return filtered(request, ImportRunFilterSet, restricted(request, ImportRun, VIEW), filters)
 
 
-@router.post("/imports", response={201: ImportOut, **WRITE_ERRORS},
-             summary="Upload a file: it is checked (dry run), nothing is written until you apply it")
+@router.post(
+    "/imports",
+    response={201: ImportOut, **WRITE_ERRORS},
+    summary="Upload a file: it is checked (dry run), nothing is written until you apply it",
+)
 def create_import(request, kind: Form[Literal["accounts", "facts", "wallet", "fx"]], file: File[UploadedFile]):
     restricted(request, ImportRun, IMPORT)
     run = start_import(request.user, ImportKind(kind), file.name or "upload", file.read())
@@ -270,8 +281,9 @@ def get_import(request, import_id: int):
     return get_restricted(request, ImportRun, VIEW, import_id)
 
 
-@router.post("/imports/{import_id}/apply", response={200: ImportOut, **WRITE_ERRORS},
-             summary="Apply a checked import atomically")
+@router.post(
+    "/imports/{import_id}/apply", response={200: ImportOut, **WRITE_ERRORS}, summary="Apply a checked import atomically"
+)
 def apply(request, import_id: int):
     run = get_restricted(request, ImportRun, IMPORT, import_id)
     return apply_import(run)

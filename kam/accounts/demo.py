@@ -20,20 +20,94 @@ from kam.core.roles import Role
 DEMO_PASSWORD = "kam-demo-2026"
 MARKER = "DEMO-G001"
 CURRENCIES = {"USD": Decimal("1.08"), "GBP": Decimal("0.86"), "CHF": Decimal("0.95"), "SEK": Decimal("11.4")}
-COUNTRY_CURRENCY = {"DE": "EUR", "FR": "EUR", "NL": "EUR", "IT": "EUR", "ES": "EUR", "US": "USD", "GB": "GBP",
-                    "CH": "CHF", "SE": "SEK"}
-REGIONS = {"DE": "EMEA", "FR": "EMEA", "NL": "EMEA", "IT": "EMEA", "ES": "EMEA", "GB": "EMEA", "CH": "EMEA",
-           "SE": "EMEA", "US": "Americas"}
-INDUSTRIES = ["Automotive", "Chemicals", "Food & beverage", "Logistics", "Machinery", "Pharmaceuticals", "Retail",
-              "Energy", "Telecommunications", "Construction"]
+COUNTRY_CURRENCY = {
+    "DE": "EUR",
+    "FR": "EUR",
+    "NL": "EUR",
+    "IT": "EUR",
+    "ES": "EUR",
+    "US": "USD",
+    "GB": "GBP",
+    "CH": "CHF",
+    "SE": "SEK",
+}
+REGIONS = {
+    "DE": "EMEA",
+    "FR": "EMEA",
+    "NL": "EMEA",
+    "IT": "EMEA",
+    "ES": "EMEA",
+    "GB": "EMEA",
+    "CH": "EMEA",
+    "SE": "EMEA",
+    "US": "Americas",
+}
+INDUSTRIES = [
+    "Automotive",
+    "Chemicals",
+    "Food & beverage",
+    "Logistics",
+    "Machinery",
+    "Pharmaceuticals",
+    "Retail",
+    "Energy",
+    "Telecommunications",
+    "Construction",
+]
 PRODUCT_LINES = ["Components", "Systems", "Services", "Spare parts"]
-STEMS = ["Alder", "Borealis", "Cobalt", "Delta", "Elbe", "Fjord", "Granite", "Helix", "Iris", "Juniper", "Kestrel",
-         "Lumen", "Meridian", "Nordic", "Orion", "Pioneer", "Quartz", "Rhine", "Summit", "Tundra", "Union", "Vega",
-         "Westbrook", "Xenon", "Yarrow", "Zenith"]
-SUFFIXES = ["Industries", "Group", "Holding", "Systems", "Logistics", "Foods", "Pharma", "Energy", "Retail", "Werke",
-            "Manufacturing", "Solutions"]
-LEGAL = {"DE": "GmbH", "FR": "SAS", "NL": "B.V.", "IT": "S.p.A.", "ES": "S.A.", "US": "Inc.", "GB": "Ltd",
-         "CH": "AG", "SE": "AB"}
+STEMS = [
+    "Alder",
+    "Borealis",
+    "Cobalt",
+    "Delta",
+    "Elbe",
+    "Fjord",
+    "Granite",
+    "Helix",
+    "Iris",
+    "Juniper",
+    "Kestrel",
+    "Lumen",
+    "Meridian",
+    "Nordic",
+    "Orion",
+    "Pioneer",
+    "Quartz",
+    "Rhine",
+    "Summit",
+    "Tundra",
+    "Union",
+    "Vega",
+    "Westbrook",
+    "Xenon",
+    "Yarrow",
+    "Zenith",
+]
+SUFFIXES = [
+    "Industries",
+    "Group",
+    "Holding",
+    "Systems",
+    "Logistics",
+    "Foods",
+    "Pharma",
+    "Energy",
+    "Retail",
+    "Werke",
+    "Manufacturing",
+    "Solutions",
+]
+LEGAL = {
+    "DE": "GmbH",
+    "FR": "SAS",
+    "NL": "B.V.",
+    "IT": "S.p.A.",
+    "ES": "S.A.",
+    "US": "Inc.",
+    "GB": "Ltd",
+    "CH": "AG",
+    "SE": "AB",
+}
 
 USERS = [
     ("admin@example.com", "Alex Admin", Role.ADMIN),
@@ -53,8 +127,14 @@ def ensure_users():
     for email, name, role in USERS:
         user = User.objects.filter(email=email).first()
         if user is None:
-            user = User.objects.create_user(email, DEMO_PASSWORD, full_name=name, role=role,
-                                            is_staff=role == Role.ADMIN, is_superuser=role == Role.ADMIN)
+            user = User.objects.create_user(
+                email,
+                DEMO_PASSWORD,
+                full_name=name,
+                role=role,
+                is_staff=role == Role.ADMIN,
+                is_superuser=role == Role.ADMIN,
+            )
         users[email] = user
     return users
 
@@ -92,14 +172,33 @@ def generate(customers: int = 2500, months: int = 36, seed: int = 7, as_of: dt.d
         accounts = []  # (account, size factor)
         used_names = set()
 
-        cities = ["Hamburg", "Lyon", "Utrecht", "Turin", "Bilbao", "Austin", "Leeds", "Basel", "Malmo", "Ohio",
-                  "Bremen", "Nantes", "Porto", "Graz", "Aarhus", "Denver", "Cork", "Brno"]
+        cities = [
+            "Hamburg",
+            "Lyon",
+            "Utrecht",
+            "Turin",
+            "Bilbao",
+            "Austin",
+            "Leeds",
+            "Basel",
+            "Malmo",
+            "Ohio",
+            "Bremen",
+            "Nantes",
+            "Porto",
+            "Graz",
+            "Aarhus",
+            "Denver",
+            "Cork",
+            "Brno",
+        ]
 
         def name_for(country):
             for attempt in range(50):
                 name = f"{rng.choice(STEMS)} {rng.choice(SUFFIXES)}"
                 if rng.random() < 0.5:
-                    name = f"{rng.choice(STEMS)}{rng.choice(['tec', 'ware', 'line', 'corp', 'flow'])} {rng.choice(SUFFIXES)}"
+                    stem = rng.choice(STEMS) + rng.choice(["tec", "ware", "line", "corp", "flow"])
+                    name = f"{stem} {rng.choice(SUFFIXES)}"
                 if attempt > 5:  # the plain combinations run out: qualify with a city, as real firms do
                     name = f"{name} {rng.choice(cities)}"
                 if name not in used_names:
@@ -117,38 +216,61 @@ def generate(customers: int = 2500, months: int = 36, seed: int = 7, as_of: dt.d
             industry = rng.choice(INDUSTRIES)
             size = rng.uniform(8, 40)
             parent = services.create_account(
-                name=name, legal_name=f"{name} {LEGAL[country]}", account_number=f"DEMO-G{g:03d}",
-                crm_id=f"001DEMO{g:011d}", country=country, region=REGIONS[country],
-                currency=COUNTRY_CURRENCY[country], industry=industry, status=AccountStatus.CUSTOMER,
+                name=name,
+                legal_name=f"{name} {LEGAL[country]}",
+                account_number=f"DEMO-G{g:03d}",
+                crm_id=f"001DEMO{g:011d}",
+                country=country,
+                region=REGIONS[country],
+                currency=COUNTRY_CURRENCY[country],
+                industry=industry,
+                status=AccountStatus.CUSTOMER,
                 is_key_account=g <= 36,
             )
             accounts.append((parent, size))
             for s in range(rng.randint(2, 7)):
                 sub_country = rng.choice(list(COUNTRY_CURRENCY))
                 sub = services.create_account(
-                    name=f"{name} {sub_country}", legal_name=f"{name} {LEGAL[sub_country]}",
-                    account_number=f"DEMO-G{g:03d}-{s + 1:02d}", crm_id=f"001DEMO{g:05d}{s + 1:06d}",
-                    parent=parent, country=sub_country, region=REGIONS[sub_country],
-                    currency=COUNTRY_CURRENCY[sub_country], industry=industry, status=AccountStatus.CUSTOMER,
+                    name=f"{name} {sub_country}",
+                    legal_name=f"{name} {LEGAL[sub_country]}",
+                    account_number=f"DEMO-G{g:03d}-{s + 1:02d}",
+                    crm_id=f"001DEMO{g:05d}{s + 1:06d}",
+                    parent=parent,
+                    country=sub_country,
+                    region=REGIONS[sub_country],
+                    currency=COUNTRY_CURRENCY[sub_country],
+                    industry=industry,
+                    status=AccountStatus.CUSTOMER,
                 )
                 accounts.append((sub, size * rng.uniform(0.2, 0.9)))
                 if rng.random() < 0.3:  # a third level: a plant or branch under the regional company
                     leaf = services.create_account(
-                        name=f"{name} {sub_country} Plant {s + 1}", account_number=f"DEMO-G{g:03d}-{s + 1:02d}-P",
-                        parent=sub, country=sub_country, region=REGIONS[sub_country],
-                        currency=COUNTRY_CURRENCY[sub_country], industry=industry,
+                        name=f"{name} {sub_country} Plant {s + 1}",
+                        account_number=f"DEMO-G{g:03d}-{s + 1:02d}-P",
+                        parent=sub,
+                        country=sub_country,
+                        region=REGIONS[sub_country],
+                        currency=COUNTRY_CURRENCY[sub_country],
+                        industry=industry,
                     )
                     accounts.append((leaf, size * rng.uniform(0.05, 0.3)))
         while len(accounts) < customers:
             number += 1
             country = rng.choice(list(COUNTRY_CURRENCY))
             name = name_for(country)
-            status = rng.choices([AccountStatus.CUSTOMER, AccountStatus.FORMER_CUSTOMER, AccountStatus.PROSPECT],
-                                 [85, 10, 5])[0]
+            status = rng.choices(
+                [AccountStatus.CUSTOMER, AccountStatus.FORMER_CUSTOMER, AccountStatus.PROSPECT], [85, 10, 5]
+            )[0]
             account = services.create_account(
-                name=name, legal_name=f"{name} {LEGAL[country]}", account_number=f"DEMO-C{number:05d}",
-                crm_id=f"001DEMOC{number:010d}", country=country, region=REGIONS[country],
-                currency=COUNTRY_CURRENCY[country], industry=rng.choice(INDUSTRIES), status=status,
+                name=name,
+                legal_name=f"{name} {LEGAL[country]}",
+                account_number=f"DEMO-C{number:05d}",
+                crm_id=f"001DEMOC{number:010d}",
+                country=country,
+                region=REGIONS[country],
+                currency=COUNTRY_CURRENCY[country],
+                industry=rng.choice(INDUSTRIES),
+                status=status,
             )
             accounts.append((account, rng.lognormvariate(0, 1.1)))
 
@@ -165,9 +287,19 @@ def generate(customers: int = 2500, months: int = 36, seed: int = 7, as_of: dt.d
                 for line in lines:
                     base = size * 10_000 * (1 + trend) ** i * rng.uniform(0.75, 1.25) / len(lines)
                     revenue = Decimal(str(round(base, 2)))
-                    profit = (revenue * Decimal(str(round(margin * rng.uniform(0.85, 1.15), 4)))).quantize(Decimal("0.01"))
-                    batch.append(FinancialFact(account=account, month=month, product_line=line,
-                                               currency=account.currency, revenue=revenue, gross_profit=profit))
+                    profit = (revenue * Decimal(str(round(margin * rng.uniform(0.85, 1.15), 4)))).quantize(
+                        Decimal("0.01")
+                    )
+                    batch.append(
+                        FinancialFact(
+                            account=account,
+                            month=month,
+                            product_line=line,
+                            currency=account.currency,
+                            revenue=revenue,
+                            gross_profit=profit,
+                        )
+                    )
             if len(batch) > 5000:
                 FinancialFact.objects.bulk_create(batch)
                 batch = []
@@ -179,7 +311,9 @@ def generate(customers: int = 2500, months: int = 36, seed: int = 7, as_of: dt.d
             if account.parent_id is None and rng.random() < 0.8 or account.is_key_account:
                 for year in (as_of.year - 1, as_of.year):
                     WalletEstimate.objects.create(
-                        account=account, year=year, currency=account.currency,
+                        account=account,
+                        year=year,
+                        currency=account.currency,
                         amount=Decimal(str(round(size * 10_000 * 12 * rng.uniform(1.5, 4.0), -3))),
                     )
 

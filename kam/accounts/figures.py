@@ -60,7 +60,10 @@ class RateTable:
     """All FX rates, loaded once: a (currency, month) pair without a rate is an error, never a fall-back."""
 
     def __init__(self):
-        self._rates = {(r.currency, r.month): r.rate_per_eur for r in FxRate.objects.all().only("currency", "month", "rate_per_eur")}
+        self._rates = {
+            (r.currency, r.month): r.rate_per_eur
+            for r in FxRate.objects.all().only("currency", "month", "rate_per_eur")
+        }
 
     def rate(self, currency: str, month: dt.date) -> Decimal:
         if currency == REPORTING_CURRENCY:
@@ -155,8 +158,11 @@ def compute(account_filter: Q, *, as_of: dt.date | None = None, rates: RateTable
     figures.gross_profit_t12m = sum((v for m, v in monthly_profit.items() if m >= t12m_start), Decimal(0))
     figures.revenue_p12m = sum((v for m, v in monthly_revenue.items() if m < t12m_start), Decimal(0))
     figures.monthly = [
-        (add_months(start, i), monthly_revenue.get(add_months(start, i), Decimal(0)),
-         monthly_profit.get(add_months(start, i), Decimal(0)))
+        (
+            add_months(start, i),
+            monthly_revenue.get(add_months(start, i), Decimal(0)),
+            monthly_profit.get(add_months(start, i), Decimal(0)),
+        )
         for i in range(24)
     ]
     return figures

@@ -9,8 +9,20 @@ from kam.core.forms import KamModelForm
 class AccountForm(KamModelForm):
     class Meta:
         model = Account
-        fields = ["name", "legal_name", "account_number", "crm_id", "parent", "status", "is_key_account",
-                  "industry", "country", "region", "currency", "owner"]
+        fields = [
+            "name",
+            "legal_name",
+            "account_number",
+            "crm_id",
+            "parent",
+            "status",
+            "is_key_account",
+            "industry",
+            "country",
+            "region",
+            "currency",
+            "owner",
+        ]
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, user=user, **kwargs)

@@ -20,9 +20,9 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.db import transaction
 
+from kam.accounts import services
 from kam.accounts.choices import AccountStatus, ImportKind
 from kam.accounts.models import Account, FinancialFact, FxRate, WalletEstimate
-from kam.accounts import services
 
 MAX_REPORTED_ERRORS = 500
 NUMBER_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
@@ -70,11 +70,17 @@ class Report:
         return self.error_count == 0
 
     def summary(self):
-        return {"rows": self.rows_total, "created": self.created, "updated": self.updated,
-                "unchanged": self.unchanged, "errors": self.error_count}
+        return {
+            "rows": self.rows_total,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "errors": self.error_count,
+        }
 
 
 # ---------------------------------------------------------------------------------------------- reading files
+
 
 def _cell_text(value) -> str:
     if value is None:
@@ -141,8 +147,10 @@ def _read_xlsx(data: bytes):
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as error:
-        raise ImportFileError(f"This is not a readable XLSX workbook ({type(error).__name__}). "
-                              "Save it from Excel as .xlsx, or export CSV UTF-8.") from None
+        raise ImportFileError(
+            f"This is not a readable XLSX workbook ({type(error).__name__}). "
+            "Save it from Excel as .xlsx, or export CSV UTF-8."
+        ) from None
     except Exception as error:  # openpyxl raises many kinds of errors for malformed workbooks
         raise ImportFileError(f"This is not a readable XLSX workbook ({type(error).__name__}).") from None
     sheet = workbook.worksheets[0] if workbook.worksheets else None
@@ -164,6 +172,7 @@ def _read_xlsx(data: bytes):
 
 
 # ------------------------------------------------------------------------------------------- column mapping
+
 
 def _norm(header: str) -> str:
     return re.sub(r"[^a-z0-9]", "", header.lower())
@@ -253,6 +262,7 @@ def _get(cells, mapping, name):
 
 # -------------------------------------------------------------------------------------------- value parsers
 
+
 def parse_decimal(text: str, *, places=STORED_PLACES):
     if not NUMBER_RE.match(text):
         raise ValueError(f"“{text}” is not a number (use . for decimals, no thousands separators)")
@@ -281,6 +291,7 @@ def parse_currency(text: str) -> str:
 
 
 # ------------------------------------------------------------------------------------------------ importers
+
 
 class BaseImporter:
     kind = None
@@ -351,11 +362,18 @@ class AccountImporter(BaseImporter):
             crm_id = _get(cells, mapping, "crm_id")
             col = self.report.mapping.get
             if not number:
-                self.report.error(row, col("account_number"), "the account number is required (it identifies the account)")
+                self.report.error(
+                    row, col("account_number"), "the account number is required (it identifies the account)"
+                )
             elif len(number) > 64:
                 self.report.error(row, col("account_number"), "longer than 64 characters", number)
             elif number in seen_numbers:
-                self.report.error(row, col("account_number"), f"duplicate: the same account number is on row {seen_numbers[number]}", number)
+                self.report.error(
+                    row,
+                    col("account_number"),
+                    f"duplicate: the same account number is on row {seen_numbers[number]}",
+                    number,
+                )
             else:
                 seen_numbers[number] = row
             if not name:
@@ -364,10 +382,15 @@ class AccountImporter(BaseImporter):
                 self.report.error(row, col("name"), "longer than 200 characters")
             if crm_id:
                 if crm_id in seen_crm:
-                    self.report.error(row, col("crm_id"), f"duplicate: the same CRM id is on row {seen_crm[crm_id]}", crm_id)
+                    self.report.error(
+                        row, col("crm_id"), f"duplicate: the same CRM id is on row {seen_crm[crm_id]}", crm_id
+                    )
                 else:
                     seen_crm[crm_id] = row
-            currency = self._field(row, cells, mapping, "currency", lambda t: parse_currency(t.upper()), required=False) or "EUR"
+            currency = (
+                self._field(row, cells, mapping, "currency", lambda t: parse_currency(t.upper()), required=False)
+                or "EUR"
+            )
             country = _get(cells, mapping, "country").upper()
             if country and not re.match(r"^[A-Z]{2}$", country):
                 self.report.error(row, col("country"), "use a two-letter ISO 3166 code such as DE", country)
@@ -378,14 +401,22 @@ class AccountImporter(BaseImporter):
                     self.report.error(row, col("status"), "must be prospect, customer or former_customer", status_text)
                 else:
                     status = status_lookup[status_text]
-            parsed.append({
-                "row": row, "account_number": number, "crm_id": crm_id, "name": name[:200],
-                "legal_name": _get(cells, mapping, "legal_name")[:300], "industry": _get(cells, mapping, "industry")[:100],
-                "country": country, "region": _get(cells, mapping, "region")[:50], "currency": currency,
-                "status": status,
-                "parent_crm_id": _get(cells, mapping, "parent_crm_id"),
-                "parent_account_number": _get(cells, mapping, "parent_account_number"),
-            })
+            parsed.append(
+                {
+                    "row": row,
+                    "account_number": number,
+                    "crm_id": crm_id,
+                    "name": name[:200],
+                    "legal_name": _get(cells, mapping, "legal_name")[:300],
+                    "industry": _get(cells, mapping, "industry")[:100],
+                    "country": country,
+                    "region": _get(cells, mapping, "region")[:50],
+                    "currency": currency,
+                    "status": status,
+                    "parent_crm_id": _get(cells, mapping, "parent_crm_id"),
+                    "parent_account_number": _get(cells, mapping, "parent_account_number"),
+                }
+            )
             if self.report.rows_total % 1000 == 0:
                 self.progress(self.report.rows_total, None)
         if self.report.ok:
@@ -398,13 +429,24 @@ class AccountImporter(BaseImporter):
         col = self.report.mapping.get
         by_crm = {p["crm_id"]: p for p in parsed if p["crm_id"]}
         by_number = {p["account_number"]: p for p in parsed}
-        existing_crm = dict(Account.objects.exclude(crm_id="").filter(
-            crm_id__in=[p["parent_crm_id"] for p in parsed if p["parent_crm_id"] and p["parent_crm_id"] not in by_crm]
-        ).values_list("crm_id", "account_number"))
-        existing_numbers = set(Account.objects.filter(
-            account_number__in=[p["parent_account_number"] for p in parsed
-                                if p["parent_account_number"] and p["parent_account_number"] not in by_number]
-        ).values_list("account_number", flat=True))
+        existing_crm = dict(
+            Account.objects.exclude(crm_id="")
+            .filter(
+                crm_id__in=[
+                    p["parent_crm_id"] for p in parsed if p["parent_crm_id"] and p["parent_crm_id"] not in by_crm
+                ]
+            )
+            .values_list("crm_id", "account_number")
+        )
+        existing_numbers = set(
+            Account.objects.filter(
+                account_number__in=[
+                    p["parent_account_number"]
+                    for p in parsed
+                    if p["parent_account_number"] and p["parent_account_number"] not in by_number
+                ]
+            ).values_list("account_number", flat=True)
+        )
         for p in parsed:
             p["parent"] = None
             if p["parent_crm_id"]:
@@ -413,12 +455,22 @@ class AccountImporter(BaseImporter):
                 elif p["parent_crm_id"] in existing_crm:
                     p["parent"] = existing_crm[p["parent_crm_id"]]
                 else:
-                    self.report.error(p["row"], col("parent_crm_id"), "unknown parent: no account with this CRM id in the file or in KAM", p["parent_crm_id"])
+                    self.report.error(
+                        p["row"],
+                        col("parent_crm_id"),
+                        "unknown parent: no account with this CRM id in the file or in KAM",
+                        p["parent_crm_id"],
+                    )
             elif p["parent_account_number"]:
                 if p["parent_account_number"] in by_number or p["parent_account_number"] in existing_numbers:
                     p["parent"] = p["parent_account_number"]
                 else:
-                    self.report.error(p["row"], col("parent_account_number"), "unknown parent account number", p["parent_account_number"])
+                    self.report.error(
+                        p["row"],
+                        col("parent_account_number"),
+                        "unknown parent account number",
+                        p["parent_account_number"],
+                    )
         # Cycle check over the hierarchy as it would be after the import: the stored chain of every parent that
         # is not in the file, overridden by the file's rows.
         parent_of = {}
@@ -427,15 +479,20 @@ class AccountImporter(BaseImporter):
             ancestor_ids = set()
             for path in Account.objects.filter(account_number__in=outside).values_list("tree_path", flat=True):
                 ancestor_ids.update(int(part) for part in path.strip("/").split("/") if part)
-            parent_of.update(Account.objects.filter(pk__in=ancestor_ids).values_list("account_number", "parent__account_number"))
+            parent_of.update(
+                Account.objects.filter(pk__in=ancestor_ids).values_list("account_number", "parent__account_number")
+            )
         parent_of.update({p["account_number"]: p["parent"] for p in parsed})
         for p in parsed:
             seen, current = {p["account_number"]}, p["parent"]
             while current:
                 if current in seen:
-                    self.report.error(p["row"], col("parent_crm_id") or col("parent_account_number"),
-                                      "cycle in the hierarchy: this account would end up below itself",
-                                      p["parent_crm_id"] or p["parent_account_number"])
+                    self.report.error(
+                        p["row"],
+                        col("parent_crm_id") or col("parent_account_number"),
+                        "cycle in the hierarchy: this account would end up below itself",
+                        p["parent_crm_id"] or p["parent_account_number"],
+                    )
                     break
                 seen.add(current)
                 current = parent_of.get(current)
@@ -458,8 +515,12 @@ class AccountImporter(BaseImporter):
         return ordered
 
     def plan(self, parsed):
-        existing = {a.account_number: a for a in Account.objects.filter(
-            account_number__in=[p["account_number"] for p in parsed]).select_related("parent")}
+        existing = {
+            a.account_number: a
+            for a in Account.objects.filter(account_number__in=[p["account_number"] for p in parsed]).select_related(
+                "parent"
+            )
+        }
         self._existing = existing
         for p in parsed:
             account = existing.get(p["account_number"])
@@ -494,7 +555,8 @@ class AccountImporter(BaseImporter):
             else:
                 current_parent = account.parent_id
                 differs = any(getattr(account, f) != v for f, v in data.items() if f != "parent") or (
-                    current_parent != (parent.pk if parent else None))
+                    current_parent != (parent.pk if parent else None)
+                )
                 if differs:
                     accounts[p["account_number"]] = services.update_account(account, data)
             done += 1
@@ -533,15 +595,25 @@ class FactImporter(BaseImporter):
         if not self.report.ok:
             return groups
         accounts = self.accounts_by_number({number for number, _ in groups})
-        for (number, month), row in first_row.items():
+        for (number, _month), row in first_row.items():
             if number not in accounts:
-                self.report.error(row, self.report.mapping["account_number"], "no account with this account number in KAM; import the accounts first", number)
+                self.report.error(
+                    row,
+                    self.report.mapping["account_number"],
+                    "no account with this account number in KAM; import the accounts first",
+                    number,
+                )
         rates = set(FxRate.objects.values_list("currency", "month"))
         reported = set()
         for currency, month, row in sorted(self._currency_months, key=lambda x: x[2]):
             if (currency, month) not in rates and (currency, month) not in reported:
                 reported.add((currency, month))
-                self.report.error(row, self.report.mapping["currency"], f"no FX rate for {currency} in {month:%Y-%m}; import the FX rates first", currency)
+                self.report.error(
+                    row,
+                    self.report.mapping["currency"],
+                    f"no FX rate for {currency} in {month:%Y-%m}; import the FX rates first",
+                    currency,
+                )
         self._accounts, self._first_row = accounts, first_row
         return groups
 
@@ -552,11 +624,17 @@ class FactImporter(BaseImporter):
         existing = defaultdict(list)
         ids = list(account_ids)
         for start in range(0, len(ids), 500):
-            for fact in FinancialFact.objects.filter(account_id__in=ids[start:start + 500], month__in=months).values_list(
-                "account_id", "month", "product_line", "currency", "revenue", "gross_profit"
-            ):
-                existing[(fact[0], fact[1])].append((fact[2], fact[3], Decimal(str(fact[4])).quantize(Decimal("0.0001")),
-                                                     Decimal(str(fact[5])).quantize(Decimal("0.0001"))))
+            for fact in FinancialFact.objects.filter(
+                account_id__in=ids[start : start + 500], month__in=months
+            ).values_list("account_id", "month", "product_line", "currency", "revenue", "gross_profit"):
+                existing[(fact[0], fact[1])].append(
+                    (
+                        fact[2],
+                        fact[3],
+                        Decimal(str(fact[4])).quantize(Decimal("0.0001")),
+                        Decimal(str(fact[5])).quantize(Decimal("0.0001")),
+                    )
+                )
         return existing
 
     def plan(self, groups):
@@ -590,18 +668,30 @@ class FactImporter(BaseImporter):
                 FinancialFact.objects.filter(account_id=account_id, month__in=replaced).delete()
             for month, rows, _ in months:
                 for line, currency, revenue, gp in rows:
-                    batch.append(FinancialFact(account_id=account_id, month=month, product_line=line,
-                                               currency=currency, revenue=revenue, gross_profit=gp))
+                    batch.append(
+                        FinancialFact(
+                            account_id=account_id,
+                            month=month,
+                            product_line=line,
+                            currency=currency,
+                            revenue=revenue,
+                            gross_profit=gp,
+                        )
+                    )
             if len(batch) >= 5000:
                 FinancialFact.objects.bulk_create(batch)
                 batch = []
             # Fact rows are many: the audit trail gets one record per account and import, with the months touched.
-            record_account_event(account_id, "facts imported", {
-                "file": self.filename,
-                "months_created": sorted(f"{m:%Y-%m}" for m, _, r in months if not r),
-                "months_replaced": sorted(f"{m:%Y-%m}" for m in replaced),
-                "rows": sum(len(rows) for _, rows, _ in months),
-            })
+            record_account_event(
+                account_id,
+                "facts imported",
+                {
+                    "file": self.filename,
+                    "months_created": sorted(f"{m:%Y-%m}" for m, _, r in months if not r),
+                    "months_replaced": sorted(f"{m:%Y-%m}" for m in replaced),
+                    "rows": sum(len(rows) for _, rows, _ in months),
+                },
+            )
             done += 1
             if done % 200 == 0:
                 self.progress(done, len(by_account))
@@ -623,20 +713,32 @@ class WalletImporter(BaseImporter):
             if None in (number, year, currency, amount):
                 continue
             if (number, year) in seen:
-                self.report.error(row, self.report.mapping["year"], f"duplicate: {number} {year} is already on row {seen[(number, year)]}")
+                self.report.error(
+                    row,
+                    self.report.mapping["year"],
+                    f"duplicate: {number} {year} is already on row {seen[(number, year)]}",
+                )
                 continue
             seen[(number, year)] = row
             parsed.append({"row": row, "number": number, "year": year, "currency": currency, "amount": amount})
         accounts = self.accounts_by_number({p["number"] for p in parsed})
         for p in parsed:
             if p["number"] not in accounts:
-                self.report.error(p["row"], self.report.mapping["account_number"], "no account with this account number in KAM", p["number"])
+                self.report.error(
+                    p["row"],
+                    self.report.mapping["account_number"],
+                    "no account with this account number in KAM",
+                    p["number"],
+                )
             else:
                 p["account_id"] = accounts[p["number"]]
         return parsed
 
     def plan(self, parsed):
-        existing = {(w.account_id, w.year): w for w in WalletEstimate.objects.filter(account_id__in={p["account_id"] for p in parsed})}
+        existing = {
+            (w.account_id, w.year): w
+            for w in WalletEstimate.objects.filter(account_id__in={p["account_id"] for p in parsed})
+        }
         self._existing = existing
         for p in parsed:
             current = existing.get((p["account_id"], p["year"]))
@@ -652,7 +754,9 @@ class WalletImporter(BaseImporter):
         for p in parsed:
             current = self._existing.get((p["account_id"], p["year"]))
             if current is None:
-                WalletEstimate.objects.create(account_id=p["account_id"], year=p["year"], currency=p["currency"], amount=p["amount"])
+                WalletEstimate.objects.create(
+                    account_id=p["account_id"], year=p["year"], currency=p["currency"], amount=p["amount"]
+                )
             elif (current.currency, current.amount.quantize(Decimal("0.0001"))) != (p["currency"], p["amount"]):
                 current.currency, current.amount = p["currency"], p["amount"]
                 current.save()
@@ -675,17 +779,25 @@ class FxImporter(BaseImporter):
                 continue
             if currency == "EUR":
                 if rate != 1:
-                    self.report.error(row, self.report.mapping["currency"], "EUR is the reporting currency: its rate is always 1")
+                    self.report.error(
+                        row, self.report.mapping["currency"], "EUR is the reporting currency: its rate is always 1"
+                    )
                 continue
             if (month, currency) in seen:
-                self.report.error(row, self.report.mapping["currency"], f"duplicate: {currency} {month:%Y-%m} is already on row {seen[(month, currency)]}")
+                self.report.error(
+                    row,
+                    self.report.mapping["currency"],
+                    f"duplicate: {currency} {month:%Y-%m} is already on row {seen[(month, currency)]}",
+                )
                 continue
             seen[(month, currency)] = row
             parsed.append({"row": row, "month": month, "currency": currency, "rate": rate})
         return parsed
 
     def plan(self, parsed):
-        self._existing = {(r.month, r.currency): r for r in FxRate.objects.filter(month__in={p["month"] for p in parsed})}
+        self._existing = {
+            (r.month, r.currency): r for r in FxRate.objects.filter(month__in={p["month"] for p in parsed})
+        }
         for p in parsed:
             current = self._existing.get((p["month"], p["currency"]))
             label = f"{p['currency']} {p['month']:%Y-%m}"

@@ -21,8 +21,10 @@ BACKGROUND_BYTES = 512 * 1024
 def start_import(user, kind: str, filename: str, data: bytes, *, background: bool | None = None) -> ImportRun:
     if len(data) > settings.KAM_IMPORT_MAX_BYTES:
         raise ValidationError(
-            {"file": f"The file is {len(data) / 1_048_576:.1f} MB; the limit is "
-                     f"{settings.KAM_IMPORT_MAX_BYTES / 1_048_576:.0f} MB. Split it into smaller files."}
+            {
+                "file": f"The file is {len(data) / 1_048_576:.1f} MB; the limit is "
+                f"{settings.KAM_IMPORT_MAX_BYTES / 1_048_576:.0f} MB. Split it into smaller files."
+            }
         )
     run = ImportRun(kind=kind, original_name=filename[:255], size_bytes=len(data), created_by=user)
     run.file.save(filename[-100:] or "upload", ContentFile(data), save=False)
@@ -73,14 +75,27 @@ def execute_import(run_id: int, *, apply: bool):
         run.file.close()
     with acting_as(run.created_by, source="import"):
         try:
-            report = run_import(run.kind, data, run.original_name, apply=apply, progress=progress,
-                                mapping_override=run.column_mapping or None)
+            report = run_import(
+                run.kind,
+                data,
+                run.original_name,
+                apply=apply,
+                progress=progress,
+                mapping_override=run.column_mapping or None,
+            )
         except Exception:
             logger.exception("Import %s failed", run.pk)
             ImportRun.objects.filter(pk=run.pk).update(
-                status=ImportStatus.FAILED, finished_at=timezone.now(),
-                errors=[{"row": "", "column": "", "reason": "An unexpected error stopped the import; nothing was "
-                         "written. The administrators can find the details in the log."}],
+                status=ImportStatus.FAILED,
+                finished_at=timezone.now(),
+                errors=[
+                    {
+                        "row": "",
+                        "column": "",
+                        "reason": "An unexpected error stopped the import; nothing was "
+                        "written. The administrators can find the details in the log.",
+                    }
+                ],
             )
             return
     if report.ok:
@@ -88,7 +103,11 @@ def execute_import(run_id: int, *, apply: bool):
     else:
         status = ImportStatus.INVALID
     ImportRun.objects.filter(pk=run.pk).update(
-        status=status, rows_total=report.rows_total, rows_done=report.rows_total, errors=report.errors,
-        preview=report.preview, finished_at=timezone.now() if apply or not report.ok else None,
+        status=status,
+        rows_total=report.rows_total,
+        rows_done=report.rows_total,
+        errors=report.errors,
+        preview=report.preview,
+        finished_at=timezone.now() if apply or not report.ok else None,
         summary={**report.summary(), "mapping": report.mapping, "ignored_columns": report.ignored_columns},
     )

@@ -1,5 +1,4 @@
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
@@ -26,7 +25,11 @@ class Account(KamModel):
         "CRM id", max_length=64, blank=True, db_index=True, help_text="Salesforce Id or HubSpot Record ID."
     )
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
         help_text="The group this account belongs to (global account → regional subsidiary).",
     )
     tree_path = models.CharField(max_length=1000, editable=False, default="/", db_index=True)
@@ -67,19 +70,16 @@ class Account(KamModel):
     def ancestor_ids(self) -> list[int]:
         return [int(part) for part in self.tree_path.strip("/").split("/") if part][:-1]
 
-    def clean(self):
-        if self.parent_id and self.pk:
-            if self.parent_id == self.pk or f"/{self.pk}/" in (self.parent.tree_path if self.parent else ""):
-                raise ValidationError({"parent": "An account cannot be its own parent or sit below one of its subsidiaries."})
-
     @classmethod
     def scope_filter(cls, user):
         # A team member sees the account they are on and its whole subtree (the global account's subsidiaries).
-        return Q(Exists(
-            AccountTeamMember.objects.filter(user=user)
-            .annotate(outer_path=OuterRef("tree_path"))
-            .filter(outer_path__startswith=models.F("account__tree_path"))
-        ))
+        return Q(
+            Exists(
+                AccountTeamMember.objects.filter(user=user)
+                .annotate(outer_path=models.ExpressionWrapper(OuterRef("tree_path"), output_field=models.CharField()))
+                .filter(outer_path__startswith=models.F("account__tree_path"))
+            )
+        )
 
     def subtree(self):
         return Account.objects.filter(tree_path__startswith=self.tree_path)

@@ -12,8 +12,18 @@ class AccountTable(tables.Table):
 
     class Meta:
         model = Account
-        fields = ("name", "account_number", "status", "is_key_account", "parent", "industry", "country", "region",
-                  "currency", "owner")
+        fields = (
+            "name",
+            "account_number",
+            "status",
+            "is_key_account",
+            "parent",
+            "industry",
+            "country",
+            "region",
+            "currency",
+            "owner",
+        )
         attrs = {"class": "table"}
         order_by = ("name",)
         empty_text = "No accounts match."

@@ -1,9 +1,8 @@
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpResponseRedirect, JsonResponse
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views.generic import DetailView, View
@@ -18,9 +17,14 @@ from kam.accounts.tables import AccountTable, FxRateTable, ImportRunTable
 from kam.audit.models import ObjectChange
 from kam.core.charts import BarChart, Series
 from kam.core.exports import csv_response
-from kam.core.permissions import IMPORT, VIEW, role_allows
+from kam.core.permissions import IMPORT, role_allows
 from kam.core.views import (
-    ObjectDeleteView, ObjectDetailView, ObjectEditView, ObjectHistoryView, ObjectListView, PermissionMixin,
+    ObjectDeleteView,
+    ObjectDetailView,
+    ObjectEditView,
+    ObjectHistoryView,
+    ObjectListView,
+    PermissionMixin,
 )
 
 
@@ -43,8 +47,13 @@ class AccountListView(ObjectListView):
 class AccountDetailView(ObjectDetailView):
     model = Account
     template_name = "accounts/account_detail.html"
-    tabs = (("overview", "Overview"), ("subsidiaries", "Subsidiaries"), ("financials", "Financials"),
-            ("team", "Team"), ("activity", "Activity"))
+    tabs = (
+        ("overview", "Overview"),
+        ("subsidiaries", "Subsidiaries"),
+        ("financials", "Financials"),
+        ("team", "Team"),
+        ("activity", "Activity"),
+    )
 
     def get_queryset(self):
         return super().get_queryset().select_related("parent", "owner")
@@ -77,7 +86,9 @@ class AccountDetailView(ObjectDetailView):
             context["children_rows"] = [(c, figures.round_money(revenue.get(c.pk))) for c in page]
         if tab == "financials":
             context["wallets"] = account.wallet_estimates.all()[:10]
-            context["monthly"] = [(m, figures.round_money(r), figures.round_money(g)) for m, r, g in reversed(own.monthly)]
+            context["monthly"] = [
+                (m, figures.round_money(r), figures.round_money(g)) for m, r, g in reversed(own.monthly)
+            ]
         if tab == "team":
             context["team"] = account.team_members.select_related("user")
         if tab == "activity":
@@ -93,8 +104,10 @@ class AccountDetailView(ObjectDetailView):
         return BarChart(
             title="Revenue and gross profit by month (EUR)",
             categories=[f"{m:%b %y}" for m, _, _ in last],
-            series=[Series("Revenue", [r for _, r, _ in last], "series-1"),
-                    Series("Gross profit", [g for _, _, g in last], "series-2")],
+            series=[
+                Series("Revenue", [r for _, r, _ in last], "series-1"),
+                Series("Gross profit", [g for _, _, g in last], "series-2"),
+            ],
         ).to_svg()
 
 
@@ -131,8 +144,10 @@ class AccountAutocompleteView(PermissionMixin, View):
         accounts = self.get_queryset()
         if query:
             accounts = accounts.filter(Q(name__icontains=query) | Q(account_number__icontains=query))
-        results = [{"id": a.pk, "text": f"{a.name} ({a.account_number})"}
-                   for a in accounts.only("pk", "name", "account_number")[:20]]
+        results = [
+            {"id": a.pk, "text": f"{a.name} ({a.account_number})"}
+            for a in accounts.only("pk", "name", "account_number")[:20]
+        ]
         return JsonResponse({"results": results})
 
 
@@ -203,8 +218,11 @@ class ImportRunApplyView(PermissionMixin, DetailView):
             messages.error(request, " ".join(error.messages))
         else:
             if run.status == "applied":
-                messages.success(request, f"Import applied: {run.summary.get('created', 0)} created, "
-                                          f"{run.summary.get('updated', 0)} updated, {run.summary.get('unchanged', 0)} unchanged.")
+                messages.success(
+                    request,
+                    f"Import applied: {run.summary.get('created', 0)} created, "
+                    f"{run.summary.get('updated', 0)} updated, {run.summary.get('unchanged', 0)} unchanged.",
+                )
         return HttpResponseRedirect(run.get_absolute_url())
 
 
@@ -219,4 +237,3 @@ class ImportRunErrorsView(PermissionMixin, DetailView):
             [e.get("row", ""), e.get("column", ""), e.get("reason", ""), e.get("value", "")] for e in run.errors
         ]
         return csv_response(rows, f"import-{run.pk}-errors")
-

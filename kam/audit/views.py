@@ -1,19 +1,20 @@
 import django_filters
 import django_tables2 as tables
 from django.contrib.contenttypes.models import ContentType
+from django.views.generic import DetailView
 
 from kam.accounts.filtersets import SearchFilterSet
 from kam.audit.models import ObjectChange
 from kam.core.permissions import GLOBAL_SCOPE_ROLES
 from kam.core.views import ObjectListView, PermissionMixin
-from django.views.generic import DetailView
 
 
 class ObjectChangeFilterSet(SearchFilterSet):
     search_fields = ("object_repr", "actor_label", "request_id")
     action = django_filters.ChoiceFilter(choices=ObjectChange.Action.choices, empty_label="Any action")
-    content_type = django_filters.ModelChoiceFilter(queryset=ContentType.objects.filter(app_label__in=["accounts", "users"]),
-                                                    label="Object type")
+    content_type = django_filters.ModelChoiceFilter(
+        queryset=ContentType.objects.filter(app_label__in=["accounts", "users"]), label="Object type"
+    )
     since = django_filters.DateFilter(field_name="time", lookup_expr="date__gte", label="From")
     until = django_filters.DateFilter(field_name="time", lookup_expr="date__lte", label="To")
 

@@ -48,7 +48,7 @@ def expected_version(request, body_version: int | None) -> int:
     if header:
         text = header.removeprefix("W/").strip('"')
         if not text.isdigit():
-            raise HttpError(412, "If-Match must be the ETag you read, e.g. \"3\".")
+            raise HttpError(412, 'If-Match must be the ETag you read, e.g. "3".')
         return int(text)
     if body_version is not None:
         return body_version

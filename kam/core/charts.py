@@ -43,8 +43,13 @@ class BarChart:
         ]
         for fraction in (0, 0.5, 1):
             value = bottom + span * Decimal(str(fraction))
-            parts.append(f'<line class="grid" x1="{pad_left}" x2="{self.width - 10}" y1="{y(value):.1f}" y2="{y(value):.1f}"/>')
-            parts.append(f'<text class="axis" x="{pad_left - 6}" y="{y(value) + 4:.1f}" text-anchor="end">{escape(compact(value))}</text>')
+            parts.append(
+                f'<line class="grid" x1="{pad_left}" x2="{self.width - 10}" y1="{y(value):.1f}" y2="{y(value):.1f}"/>'
+            )
+            parts.append(
+                f'<text class="axis" x="{pad_left - 6}" y="{y(value) + 4:.1f}" text-anchor="end">'
+                f"{escape(compact(value))}</text>"
+            )
         for i, category in enumerate(self.categories):
             for j, serie in enumerate(self.series):
                 value = serie.values[i]
@@ -58,11 +63,16 @@ class BarChart:
                     f'height="{max(y1 - y0, 0.5):.1f}"><title>{escape(label)}</title></rect>'
                 )
             if n <= 12 or i % 3 == 0:
-                parts.append(f'<text class="axis" x="{pad_left + i * group_w + group_w / 2:.1f}" y="{self.height - 18}" '
-                             f'text-anchor="middle">{escape(category)}</text>')
+                parts.append(
+                    f'<text class="axis" x="{pad_left + i * group_w + group_w / 2:.1f}" y="{self.height - 18}" '
+                    f'text-anchor="middle">{escape(category)}</text>'
+                )
         for j, serie in enumerate(self.series):
-            parts.append(f'<rect class="{serie.css_class}" x="{pad_left + j * 160}" y="{self.height - 12}" width="10" height="10"/>'
-                         f'<text class="legend" x="{pad_left + j * 160 + 14}" y="{self.height - 3}">{escape(serie.name)}</text>')
+            parts.append(
+                f'<rect class="{serie.css_class}" x="{pad_left + j * 160}" y="{self.height - 12}" '
+                'width="10" height="10"/>'
+                f'<text class="legend" x="{pad_left + j * 160 + 14}" y="{self.height - 3}">{escape(serie.name)}</text>'
+            )
         parts.append("</svg>")
         return "".join(parts)
 

@@ -9,8 +9,11 @@ def navigation(request):
         return {"nav": []}
     from kam.accounts.models import ImportRun
 
-    items = [("Home", reverse("home")), ("Accounts", reverse("accounts:account_list")),
-             ("FX rates", reverse("accounts:fxrate_list"))]
+    items = [
+        ("Home", reverse("home")),
+        ("Accounts", reverse("accounts:account_list")),
+        ("FX rates", reverse("accounts:fxrate_list")),
+    ]
     if role_allows(user, IMPORT, ImportRun):
         items.append(("Imports", reverse("accounts:import_list")))
     if user.role in GLOBAL_SCOPE_ROLES:

@@ -11,8 +11,8 @@ def page_not_found(request, exception=None):
 
 def server_error(request):
     # No template context processors that could fail again; the request id lets support find the log entry.
-    from django.template import loader
     from django.http import HttpResponseServerError
+    from django.template import loader
 
     template = loader.get_template("errors/500.html")
     return HttpResponseServerError(template.render({"request_id": getattr(request, "request_id", "")}))

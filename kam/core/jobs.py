@@ -69,7 +69,9 @@ def requeue_orphaned_tasks(now: dt.datetime | None = None) -> int:
     from kam.core.models import WorkerHeartbeat
 
     now = now or timezone.now()
-    alive = set(WorkerHeartbeat.objects.filter(last_seen__gte=now - HEARTBEAT_STALE_AFTER).values_list("worker_id", flat=True))
+    alive = set(
+        WorkerHeartbeat.objects.filter(last_seen__gte=now - HEARTBEAT_STALE_AFTER).values_list("worker_id", flat=True)
+    )
     requeued = 0
     with transaction.atomic():
         for result in DBTaskResult.objects.select_for_update(skip_locked=True).filter(status=TaskResultStatus.RUNNING):

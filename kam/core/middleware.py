@@ -5,7 +5,7 @@ import time
 from django.conf import settings
 from django.contrib.auth import logout
 
-from kam.core.context import _current, ChangeContext, new_request_id
+from kam.core.context import ChangeContext, _current, new_request_id
 
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9-]{8,64}$")
 _request_id_for_logs = {"value": "-"}

@@ -70,7 +70,6 @@ class KamModel(models.Model):
         return snapshot(fresh) if fresh is not None else None
 
 
-
 class WorkerHeartbeat(models.Model):
     """Each running `kam worker` touches its row every few seconds; a task left RUNNING by a worker whose
     heartbeat stopped (killed, machine lost) is put back in the queue."""

@@ -43,7 +43,9 @@ def role_allows(user, action: str, model=None) -> bool:
 
 def require(user, action: str, model=None):
     if not role_allows(user, action, model):
-        raise PermissionDenied(f"Your role may not {action} {getattr(model, '_meta', None) and model._meta.verbose_name_plural or 'this'}.")
+        raise PermissionDenied(
+            f"Your role may not {action} {getattr(model, '_meta', None) and model._meta.verbose_name_plural or 'this'}."
+        )
 
 
 def has_global_scope(user) -> bool:

@@ -52,8 +52,11 @@ class ObjectListView(PermissionMixin, FilterView):
     empty_message = "Nothing here yet."
     add_url_name = None
 
-    def get_queryset(self):
-        return super().get_queryset()
+    def filtered_queryset(self, filterset):
+        # Unbound (no parameters): everything in scope. Invalid filters: nothing, and the form says why.
+        if not filterset.is_bound or filterset.is_valid():
+            return filterset.qs
+        return filterset.queryset.none()
 
     def get_table(self, data, paginate=True):
         table = self.table_class(data, request=self.request)
@@ -71,8 +74,7 @@ class ObjectListView(PermissionMixin, FilterView):
     def get(self, request, *args, **kwargs):
         export = request.GET.get("export")
         if export in ("csv", "xlsx"):
-            filterset = self.get_filterset(self.get_filterset_class())
-            data = filterset.qs if filterset.is_valid() else self.get_queryset().none()
+            data = self.filtered_queryset(self.get_filterset(self.get_filterset_class()))
             table = self.get_table(data, paginate=False)
             rows = table.as_values()
             stem = self.export_stem or self.model._meta.model_name + "s"
@@ -83,9 +85,7 @@ class ObjectListView(PermissionMixin, FilterView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        filterset = context["filter"]
-        data = filterset.qs if filterset.is_valid() else self.get_queryset().none()
-        context["table"] = self.get_table(data)
+        context["table"] = self.get_table(self.filtered_queryset(context["filter"]))
         context["title"] = self.title or str(self.model._meta.verbose_name_plural).capitalize()
         context["empty_message"] = self.empty_message
         context["page_sizes"] = PAGE_SIZES

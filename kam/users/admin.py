@@ -15,7 +15,9 @@ class UserAdmin(DjangoUserAdmin):
         ("Profile", {"fields": ("full_name", "role")}),
         ("Access", {"fields": ("is_active", "is_staff", "is_superuser")}),
     )
-    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "full_name", "role", "password1", "password2")}),)
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("email", "full_name", "role", "password1", "password2")}),
+    )
 
 
 @admin.register(ApiToken)

@@ -14,7 +14,9 @@ class Command(BaseCommand):
     help = "Load the demo company (idempotent) and print the logins; with --serve, also run web + worker."
 
     def add_arguments(self, parser):
-        parser.add_argument("--serve", action="store_true", help="Then serve on --port with a worker; Ctrl-C stops all.")
+        parser.add_argument(
+            "--serve", action="store_true", help="Then serve on --port with a worker; Ctrl-C stops all."
+        )
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--customers", type=int, default=2500)
 
@@ -60,7 +62,7 @@ class Command(BaseCommand):
         lines = ["", "=" * 64]
         if url:
             lines.append(f"KAM is running at {url}   (Ctrl-C stops it)")
-        lines.append("Demo logins (password for all: %s):" % demo.DEMO_PASSWORD)
+        lines.append(f"Demo logins (password for all: {demo.DEMO_PASSWORD}):")
         for role, email, password in demo.logins():
             lines.append(f"  {role:<22} {email} / {password}")
         lines.append("=" * 64)

@@ -14,9 +14,24 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=int(os.environ.get("KAM_WEB_WORKERS", "2")))
 
     def handle(self, *args, host, port, workers, **options):
-        granian = shutil.which("granian", path=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
+        granian = shutil.which(
+            "granian", path=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
+        )
         if granian is None:
             raise CommandError("granian is not installed in this environment (pip install granian).")
-        argv = [granian, "--interface", "wsgi", "--host", host, "--port", str(port), "--workers", str(workers),
-                "--no-ws", "--log-level", "warning", "kam.wsgi:application"]
+        argv = [
+            granian,
+            "--interface",
+            "wsgi",
+            "--host",
+            host,
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--no-ws",
+            "--log-level",
+            "warning",
+            "kam.wsgi:application",
+        ]
         os.execv(granian, argv)  # replace this process: signals reach granian directly

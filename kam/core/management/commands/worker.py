@@ -47,8 +47,14 @@ class Command(BaseCommand):
 
         threading.Thread(target=heartbeat, name="kam-heartbeat", daemon=True).start()
         worker = KamWorker(
-            queue_names=queues.split(","), interval=interval, batch=True, backend_name="default",
-            startup_delay=False, max_tasks=None, worker_id=worker_id, excluded_queue_names=[],
+            queue_names=queues.split(","),
+            interval=interval,
+            batch=True,
+            backend_name="default",
+            startup_delay=False,
+            max_tasks=None,
+            worker_id=worker_id,
+            excluded_queue_names=[],
         )
         worker.configure_signals()
         self.stdout.write(f"KAM worker {worker_id} started (queues: {queues}).")
