@@ -25,7 +25,7 @@ install: $(STAMP)
 demo: $(STAMP)
 	@mkdir -p var
 	@test -f var/secret_key || $(BIN)/python -c "import secrets; print(secrets.token_urlsafe(50))" > var/secret_key
-	KAM_SECRET_KEY="$$(cat var/secret_key)" KAM_HTTPS=0 KAM_DEBUG=0 $(BIN)/kam demo --serve --port $(PORT)
+	KAM_SECRET_KEY="$$(cat var/secret_key)" KAM_HTTPS=0 KAM_DEBUG=0 KAM_DEMO=1 KAM_EMAIL_BACKEND=django.core.mail.backends.console.EmailBackend $(BIN)/kam demo --serve --port $(PORT)
 
 test: $(STAMP)
 	$(BIN)/ruff check .

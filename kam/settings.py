@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django_filters",
     "django_tables2",
     "django_htmx",
+    "ninja",
     "django_tasks_db",
     "axes",
     "kam.core",
@@ -193,7 +194,27 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG or bool(os.environ.get("KAM_TESTING"))
 
-EMAIL_BACKEND = os.environ.get("KAM_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Mail: SMTP in production (KAM_EMAIL_*); the console in debug, tests and the demo (password-reset links
+# are printed where the operator can see them).
+_CONSOLE_MAIL = "django.core.mail.backends.console.EmailBackend"
+_mail_backend = os.environ.get(
+    "KAM_EMAIL_BACKEND",
+    _CONSOLE_MAIL if DEBUG or os.environ.get("KAM_TESTING") else "django.core.mail.backends.smtp.EmailBackend",
+)
+MAILERS = {
+    "default": {
+        "BACKEND": _mail_backend,
+        "OPTIONS": {}
+        if _mail_backend == _CONSOLE_MAIL
+        else {
+            "host": os.environ.get("KAM_EMAIL_HOST", "localhost"),
+            "port": int(os.environ.get("KAM_EMAIL_PORT", "25")),
+            "username": os.environ.get("KAM_EMAIL_USER", ""),
+            "password": os.environ.get("KAM_EMAIL_PASSWORD", ""),
+            "use_tls": env_bool("KAM_EMAIL_USE_TLS", False),
+        },
+    }
+}
 DEFAULT_FROM_EMAIL = os.environ.get("KAM_DEFAULT_FROM_EMAIL", "kam@localhost")
 
 TASKS = {

@@ -4,7 +4,7 @@ from typing import Literal
 
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
-from ninja import File, Form, Query, Router, Schema
+from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 from pydantic import Field
@@ -199,7 +199,7 @@ def list_accounts(request, filters: Query[AccountFilters]):
 def create_account(request, payload: AccountIn):
     restricted(request, Account, ADD)
     account = services.create_account(**_account_data(request, payload.dict()))
-    return 201, account
+    return Status(201, account)
 
 
 @router.get("/accounts/{account_id}", response={200: AccountOut, **ERRORS}, summary="One account (ETag = version)")
@@ -228,7 +228,7 @@ def delete_account(request, account_id: int):
     account = get_restricted(request, Account, DELETE, account_id)
     version = expected_version(request, None) if request.headers.get("If-Match") else None
     services.delete_account(account, expected_version=version)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get(
@@ -273,7 +273,7 @@ def list_imports(request, filters: Query[ImportFilters]):
 def create_import(request, kind: Form[Literal["accounts", "facts", "wallet", "fx"]], file: File[UploadedFile]):
     restricted(request, ImportRun, IMPORT)
     run = start_import(request.user, ImportKind(kind), file.name or "upload", file.read())
-    return 201, run
+    return Status(201, run)
 
 
 @router.get("/imports/{import_id}", response={200: ImportOut, **ERRORS}, summary="An import and its report")

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from kam.accounts.choices import AccountStatus, ImportKind, ImportStatus, TeamRole
 from kam.core.models import KamModel
+from kam.core.roles import Role
 
 currency_validator = RegexValidator(r"^[A-Z]{3}$", "Use a three-letter ISO 4217 code such as EUR or USD.")
 MONEY = {"max_digits": 20, "decimal_places": 4}
@@ -203,7 +204,12 @@ class ImportRun(KamModel):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     finished_at = models.DateTimeField(null=True, blank=True)
 
-    permission_actions = None
+    # Imports are for the roles that may import; other roles do not see them at all.
+    permission_actions = {
+        Role.KEY_ACCOUNT_MANAGER: frozenset(),
+        Role.EXECUTIVE_SPONSOR: frozenset(),
+        Role.VIEWER: frozenset(),
+    }
 
     class Meta:
         ordering = ["-created_at"]
