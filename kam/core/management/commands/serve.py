@@ -12,8 +12,11 @@ class Command(BaseCommand):
         parser.add_argument("--host", default=os.environ.get("KAM_HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("KAM_PORT", "8000")))
         parser.add_argument("--workers", type=int, default=int(os.environ.get("KAM_WEB_WORKERS", "2")))
+        parser.add_argument(
+            "--threads", type=int, default=int(os.environ.get("KAM_WEB_THREADS", "4")), help="Threads per worker."
+        )
 
-    def handle(self, *args, host, port, workers, **options):
+    def handle(self, *args, host, port, workers, threads, **options):
         granian = shutil.which(
             "granian", path=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
         )
@@ -30,6 +33,8 @@ class Command(BaseCommand):
             "--workers",
             str(workers),
             "--no-ws",
+            "--blocking-threads",
+            str(threads),
             "--log-level",
             "warning",
             "kam.wsgi:application",

@@ -31,7 +31,8 @@ class Command(BaseCommand):
     def handle(self, *args, interval, queues, **options):
         import logging
 
-        logging.getLogger("django_tasks_db").setLevel(logging.INFO)
+        # One line per task (django.tasks), not one per idle poll (django_tasks_db).
+        logging.getLogger("django_tasks_db").setLevel(logging.WARNING)
         worker_id = get_random_string(32)
         jobs.beat(worker_id)
 
