@@ -209,6 +209,7 @@ def generate(customers: int = 2500, months: int = 36, seed: int = 7, as_of: dt.d
             return name
 
         groups = 60
+        group_sizes = {}  # the wallet of a global account covers its whole group
         number = 0
         for g in range(1, groups + 1):
             country = rng.choice(list(COUNTRY_CURRENCY))
@@ -228,8 +229,9 @@ def generate(customers: int = 2500, months: int = 36, seed: int = 7, as_of: dt.d
                 is_key_account=g <= 36,
             )
             accounts.append((parent, size))
-            for s in range(rng.randint(2, 7)):
-                sub_country = rng.choice(list(COUNTRY_CURRENCY))
+            group_size = size
+            countries = rng.sample(list(COUNTRY_CURRENCY), rng.randint(2, 7))
+            for s, sub_country in enumerate(countries):
                 sub = services.create_account(
                     name=f"{name} {sub_country}",
                     legal_name=f"{name} {LEGAL[sub_country]}",
@@ -242,7 +244,9 @@ def generate(customers: int = 2500, months: int = 36, seed: int = 7, as_of: dt.d
                     industry=industry,
                     status=AccountStatus.CUSTOMER,
                 )
-                accounts.append((sub, size * rng.uniform(0.2, 0.9)))
+                sub_size = size * rng.uniform(0.2, 0.9)
+                group_size += sub_size
+                accounts.append((sub, sub_size))
                 if rng.random() < 0.3:  # a third level: a plant or branch under the regional company
                     leaf = services.create_account(
                         name=f"{name} {sub_country} Plant {s + 1}",
@@ -253,7 +257,10 @@ def generate(customers: int = 2500, months: int = 36, seed: int = 7, as_of: dt.d
                         currency=COUNTRY_CURRENCY[sub_country],
                         industry=industry,
                     )
-                    accounts.append((leaf, size * rng.uniform(0.05, 0.3)))
+                    leaf_size = size * rng.uniform(0.05, 0.3)
+                    group_size += leaf_size
+                    accounts.append((leaf, leaf_size))
+            group_sizes[parent.pk] = group_size
         while len(accounts) < customers:
             number += 1
             country = rng.choice(list(COUNTRY_CURRENCY))

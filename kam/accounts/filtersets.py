@@ -1,8 +1,17 @@
 import django_filters
 from django.db.models import Q
+from django_filters.widgets import BooleanWidget
 
 from kam.accounts.choices import AccountStatus, ImportKind, ImportStatus
 from kam.accounts.models import Account, FxRate, ImportRun
+
+
+class YesNoAnyWidget(BooleanWidget):
+    """`?flag=true|false` in the URL and the API; "Any" (not django-filter's "Unknown") in the form."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = [("", "Any"), ("true", "Yes"), ("false", "No")]
 
 
 class SearchFilterSet(django_filters.FilterSet):
@@ -24,8 +33,10 @@ class SearchFilterSet(django_filters.FilterSet):
 class AccountFilterSet(SearchFilterSet):
     search_fields = ("name", "legal_name", "account_number", "crm_id")
     status = django_filters.ChoiceFilter(choices=AccountStatus.choices, empty_label="Any status")
-    is_key_account = django_filters.BooleanFilter(label="Key account")
-    top_level = django_filters.BooleanFilter(field_name="parent", lookup_expr="isnull", label="Top-level only")
+    is_key_account = django_filters.BooleanFilter(label="Key account", widget=YesNoAnyWidget)
+    top_level = django_filters.BooleanFilter(
+        field_name="parent", lookup_expr="isnull", label="Top-level", widget=YesNoAnyWidget
+    )
     country = django_filters.CharFilter(lookup_expr="iexact", max_length=2)
     region = django_filters.CharFilter(lookup_expr="iexact", max_length=50)
     industry = django_filters.CharFilter(lookup_expr="icontains", max_length=100)

@@ -32,8 +32,8 @@ class AccountForm(KamModelForm):
             parents = parents.exclude(tree_path__startswith=self.instance.tree_path)
         self.fields["parent"].queryset = parents
         self.fields["owner"].queryset = get_user_model().objects.filter(is_active=True)
-        self.fields["country"].widget.attrs.update({"maxlength": 2, "style": "text-transform:uppercase"})
-        self.fields["currency"].widget.attrs.update({"maxlength": 3, "style": "text-transform:uppercase"})
+        self.fields["country"].widget.attrs.update({"maxlength": 2, "class": "uppercase"})
+        self.fields["currency"].widget.attrs.update({"maxlength": 3, "class": "uppercase"})
 
     def clean_country(self):
         return self.cleaned_data["country"].upper()

@@ -25,17 +25,23 @@ from kam.accounts.choices import AccountStatus, ImportKind
 from kam.accounts.models import Account, FinancialFact, FxRate, WalletEstimate
 
 MAX_REPORTED_ERRORS = 500
-NUMBER_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
-MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
-CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
+# ASCII digits only, and \Z rather than $ (which also matches before a final newline): `\d` would accept Arabic-Indic or
+# full-width digits, which Decimal() and int() then read as numbers.
+NUMBER_RE = re.compile(r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?\Z")
+MONTH_RE = re.compile(r"^([0-9]{4})-([0-9]{2})\Z")
+YEAR_RE = re.compile(r"^[0-9]{4}\Z")
+CURRENCY_RE = re.compile(r"^[A-Z]{3}\Z")
 STORED_PLACES = 4
+MONEY_LIMIT = Decimal(10) ** 15  # amounts: DecimalField(max_digits=20, decimal_places=4)
+RATE_LIMIT = Decimal(10) ** 10  # FX rates: DecimalField(max_digits=20, decimal_places=10)
+CRM_ID_LENGTH = 64
 
 
 class ImportFileError(Exception):
     """The file as a whole cannot be read (encoding, format, size, header)."""
 
-    def __init__(self, reason, column=""):
-        self.reason, self.column = reason, column
+    def __init__(self, reason, column="", row=1):
+        self.reason, self.column, self.row = reason, column, row
         super().__init__(reason)
 
 
@@ -82,11 +88,22 @@ class Report:
 # ---------------------------------------------------------------------------------------------- reading files
 
 
+def _size_text(size: int) -> str:
+    if size < 1024:
+        return f"{size} bytes"
+    if size < 1_048_576:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / 1_048_576:.1f} MB"
+
+
 def _cell_text(value) -> str:
     if value is None:
         return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e16:
+            return str(int(value))
+        # Excel keeps 15 significant digits; beyond that a cell holds binary noise (0.1 + 0.2 = 0.30000000000000004).
+        return format(value, ".15g")
     if isinstance(value, dt.datetime):
         return value.strftime("%Y-%m-%d") if value.time() == dt.time() else value.isoformat()
     if isinstance(value, dt.date):
@@ -98,10 +115,10 @@ def read_rows(data: bytes, filename: str):
     """Return (headers, rows) where rows yields (row_number, [cells]); row 1 is the header."""
     if len(data) > settings.KAM_IMPORT_MAX_BYTES:
         raise ImportFileError(
-            f"The file is {len(data) / 1_048_576:.1f} MB; the limit is "
-            f"{settings.KAM_IMPORT_MAX_BYTES / 1_048_576:.0f} MB. Split it into smaller files."
+            f"The file is {_size_text(len(data))}; the limit is {_size_text(settings.KAM_IMPORT_MAX_BYTES)}. "
+            "Split it into smaller files."
         )
-    if not data.strip():
+    if not data.removeprefix(b"\xef\xbb\xbf").strip():
         raise ImportFileError("The file is empty.")
     name = filename.lower()
     if name.endswith((".xlsx", ".xlsm")):
@@ -115,9 +132,10 @@ def _read_csv(data: bytes):
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
+        row = _row_of_offset(data, error.start)
         raise ImportFileError(
-            f"The file is not UTF-8 text (first bad byte on line {line}). Save it as “CSV UTF-8” and try again."
+            f"The file is not UTF-8 text (first bad byte in row {row}). Save it as “CSV UTF-8” and try again.",
+            row=row,
         ) from None
     if "\x00" in text:
         raise ImportFileError("The file contains NUL bytes: it is not a CSV text file.")
@@ -128,6 +146,8 @@ def _read_csv(data: bytes):
         raise ImportFileError("The file is empty.") from None
     except csv.Error as error:
         raise ImportFileError(f"Row 1 is not valid CSV: {error}.") from None
+    if not any(h.strip() for h in headers):
+        raise ImportFileError("The first row is empty: it must hold the column names.")
 
     def rows():
         row_number = 1
@@ -136,9 +156,22 @@ def _read_csv(data: bytes):
                 if any(cell.strip() for cell in row):
                     yield row_number, [cell.strip() for cell in row]
         except csv.Error as error:
-            raise ImportFileError(f"Row {row_number + 1} is not valid CSV: {error}.") from None
+            raise ImportFileError(f"Row {row_number + 1} is not valid CSV: {error}.", row=row_number + 1) from None
 
     return [h.strip() for h in headers], rows()
+
+
+def _row_of_offset(data: bytes, offset: int) -> int:
+    """The record (spreadsheet row) holding byte `offset`, counting quoted line breaks as part of their record."""
+    prefix = data[:offset].decode("utf-8-sig", errors="replace")
+    try:
+        records = list(csv.reader(io.StringIO(prefix, newline="")))
+    except csv.Error:
+        return prefix.count("\n") + 1
+    if not records:
+        return 1
+    # The bad byte lies in the last (partial) record, or starts a new one if the prefix ends with a line break.
+    return len(records) + (1 if prefix.endswith(("\n", "\r")) else 0)
 
 
 def _read_xlsx(data: bytes):
@@ -263,15 +296,15 @@ def _get(cells, mapping, name):
 # -------------------------------------------------------------------------------------------- value parsers
 
 
-def parse_decimal(text: str, *, places=STORED_PLACES):
+def parse_decimal(text: str, *, places=STORED_PLACES, limit=MONEY_LIMIT):
     if not NUMBER_RE.match(text):
         raise ValueError(f"“{text}” is not a number (use . for decimals, no thousands separators)")
     try:
         value = Decimal(text)
     except InvalidOperation:
         raise ValueError(f"“{text}” is not a number") from None
-    if abs(value) >= Decimal(10) ** 15:
-        raise ValueError(f"“{text}” is too large")
+    if abs(value) >= limit:
+        raise ValueError(f"“{text}” is too large (the limit is {limit:,.0f})")
     if value != value.quantize(Decimal(1).scaleb(-places)):
         raise ValueError(f"“{text}” has more than {places} decimal places")
     return value.quantize(Decimal(1).scaleb(-places))
@@ -286,6 +319,8 @@ def parse_month(text: str) -> dt.date:
 
 def parse_currency(text: str) -> str:
     if not CURRENCY_RE.match(text):
+        if CURRENCY_RE.match(text.upper()):
+            raise ValueError(f"“{text}”: ISO 4217 currency codes are written in upper case: {text.upper()}")
         raise ValueError(f"“{text}” is not an ISO 4217 currency code such as EUR or USD")
     return text
 
@@ -308,8 +343,10 @@ class BaseImporter:
             mapping = map_columns(self.kind, headers, self.report, self.mapping_override)
             parsed = self.parse(rows, mapping)
         except ImportFileError as error:
-            self.report.error(1, error.column, error.reason)
+            self.report.error(error.row, error.column, error.reason)
             return self.report
+        if self.report.rows_total == 0 and self.report.ok:
+            self.report.error(2, "", "The file has no data rows: only the header row was found.")
         if not self.report.ok:
             return self.report
         if apply:
@@ -380,22 +417,22 @@ class AccountImporter(BaseImporter):
                 self.report.error(row, col("name"), "the name is required")
             elif len(name) > 200:
                 self.report.error(row, col("name"), "longer than 200 characters")
-            if crm_id:
+            if len(crm_id) > CRM_ID_LENGTH:
+                self.report.error(row, col("crm_id"), f"longer than {CRM_ID_LENGTH} characters", crm_id)
+            elif crm_id:
                 if crm_id in seen_crm:
                     self.report.error(
                         row, col("crm_id"), f"duplicate: the same CRM id is on row {seen_crm[crm_id]}", crm_id
                     )
                 else:
                     seen_crm[crm_id] = row
-            currency = (
-                self._field(row, cells, mapping, "currency", lambda t: parse_currency(t.upper()), required=False)
-                or "EUR"
-            )
+            # Empty = no value: a new account gets EUR, an existing one keeps its currency (see _wanted).
+            currency = self._field(row, cells, mapping, "currency", lambda t: parse_currency(t.upper()), required=False)
             country = _get(cells, mapping, "country").upper()
             if country and not re.match(r"^[A-Z]{2}$", country):
                 self.report.error(row, col("country"), "use a two-letter ISO 3166 code such as DE", country)
             status_text = _get(cells, mapping, "status").lower()
-            status = AccountStatus.CUSTOMER
+            status = None  # empty: a new account is a customer, an existing one keeps its status
             if status_text:
                 if status_text not in status_lookup:
                     self.report.error(row, col("status"), "must be prospect, customer or former_customer", status_text)
@@ -419,6 +456,11 @@ class AccountImporter(BaseImporter):
             )
             if self.report.rows_total % 1000 == 0:
                 self.progress(self.report.rows_total, None)
+        # Only the columns the file carries are compared and written: a Salesforce export has no status, region
+        # or legal name, and importing it must not wipe what KAM holds for them (nor the hierarchy, if the file
+        # has no parent column).
+        self._carried = {f for f in self.FIELDS if f in mapping}
+        self._carries_parent = "parent_crm_id" in mapping or "parent_account_number" in mapping
         if self.report.ok:
             self._resolve_parents(parsed)
         return parsed
@@ -487,10 +529,14 @@ class AccountImporter(BaseImporter):
             seen, current = {p["account_number"]}, p["parent"]
             while current:
                 if current in seen:
+                    if current == p["account_number"]:
+                        reason = "cycle in the hierarchy: this account would end up below itself"
+                    else:
+                        reason = f"its parents lead into a cycle in the hierarchy (below a cycle through {current})"
                     self.report.error(
                         p["row"],
                         col("parent_crm_id") or col("parent_account_number"),
-                        "cycle in the hierarchy: this account would end up below itself",
+                        reason,
                         p["parent_crm_id"] or p["parent_account_number"],
                     )
                     break
@@ -498,21 +544,32 @@ class AccountImporter(BaseImporter):
                 current = parent_of.get(current)
 
     def _order(self, parsed):
-        """Parents before children."""
+        """Parents before children, at any depth (iteratively: a recursive walk stops at Python's recursion
+        limit, about 1,000 levels). The hierarchy is known to be free of cycles here."""
         by_number = {p["account_number"]: p for p in parsed}
         ordered, placed = [], set()
-
-        def place(p, depth=0):
-            if p["account_number"] in placed or depth > 10_000:
-                return
-            if p["parent"] in by_number:
-                place(by_number[p["parent"]], depth + 1)
-            placed.add(p["account_number"])
-            ordered.append(p)
-
         for p in parsed:
-            place(p)
+            chain = []
+            while p is not None and p["account_number"] not in placed:
+                chain.append(p)
+                placed.add(p["account_number"])
+                p = by_number.get(p["parent"])
+            ordered.extend(reversed(chain))
         return ordered
+
+    def _wanted(self, p, account):
+        """The stored values the row asks for: the carried columns; an empty currency or status keeps the stored
+        value (a new account gets EUR and customer); an empty CRM id keeps the stored one."""
+        if account is None:
+            wanted = {f: p[f] for f in self.FIELDS}
+            wanted["currency"] = wanted["currency"] or "EUR"
+            wanted["status"] = wanted["status"] or AccountStatus.CUSTOMER
+            wanted["parent"] = p["parent"]
+            return wanted
+        wanted = {f: p[f] for f in self._carried if p[f] or f not in ("crm_id", "currency", "status")}
+        if self._carries_parent:
+            wanted["parent"] = p["parent"]
+        return wanted
 
     def plan(self, parsed):
         existing = {
@@ -527,38 +584,42 @@ class AccountImporter(BaseImporter):
             if account is None:
                 self.report.note("created", p["row"], f"{p['account_number']} {p['name']}")
                 continue
+            wanted = self._wanted(p, account)
             current = {f: getattr(account, f) for f in self.FIELDS}
             current["parent"] = account.parent.account_number if account.parent else None
-            wanted = {f: p[f] for f in self.FIELDS}
-            wanted["parent"] = p["parent"]
-            if not p["crm_id"]:
-                wanted["crm_id"] = current["crm_id"]
-            if current == wanted:
+            changed = [f for f in wanted if wanted[f] != current[f]]
+            if not changed:
                 self.report.note("unchanged", p["row"], p["account_number"])
             else:
-                changed = ", ".join(f for f in wanted if wanted[f] != current[f])
-                self.report.note("updated", p["row"], f"{p['account_number']} {p['name']} ({changed})")
+                self.report.note("updated", p["row"], f"{p['account_number']} {p['name']} ({', '.join(changed)})")
 
     def write(self, parsed):
         existing = self._existing
         accounts = dict(existing)
+        moved = False
         done = 0
         for p in self._order(parsed):
-            parent = None
-            if p["parent"]:
-                parent = accounts.get(p["parent"]) or Account.objects.get(account_number=p["parent"])
-            data = {f: p[f] for f in self.FIELDS if not (f == "crm_id" and not p[f])}
-            data["parent"] = parent
             account = accounts.get(p["account_number"])
+            data = self._wanted(p, account)
+            if "parent" in data:
+                parent_number, parent = data.pop("parent"), None
+                if parent_number:
+                    parent = accounts.get(parent_number) or Account.objects.get(account_number=parent_number)
+                    if moved:
+                        # An earlier row moved a subtree: the cached parent's path may be stale (it may lie in that
+                        # subtree), and a child created or moved below it would get the old path.
+                        parent.refresh_from_db(fields=["tree_path", "depth"])
+                data["parent"] = parent
             if account is None:
                 accounts[p["account_number"]] = services.create_account(account_number=p["account_number"], **data)
             else:
-                current_parent = account.parent_id
                 differs = any(getattr(account, f) != v for f, v in data.items() if f != "parent") or (
-                    current_parent != (parent.pk if parent else None)
+                    "parent" in data and account.parent_id != (data["parent"].pk if data["parent"] else None)
                 )
                 if differs:
-                    accounts[p["account_number"]] = services.update_account(account, data)
+                    updated = services.update_account(account, data)
+                    moved = moved or updated.parent_id != account.parent_id
+                    accounts[p["account_number"]] = updated
             done += 1
             if done % 500 == 0:
                 self.progress(done, len(parsed))
@@ -732,6 +793,20 @@ class WalletImporter(BaseImporter):
                 )
             else:
                 p["account_id"] = accounts[p["number"]]
+        # A wallet is converted at the rate of the as-of month, known only later; a currency without any rate can
+        # never be converted (DEFINITIONS.md §11: a currency without rates is an error).
+        currencies = {p["currency"] for p in parsed} - {"EUR"}
+        with_rates = set(FxRate.objects.filter(currency__in=currencies).order_by().values_list("currency", flat=True))
+        reported = set()
+        for p in parsed:
+            if p["currency"] in currencies - with_rates and p["currency"] not in reported:
+                reported.add(p["currency"])
+                self.report.error(
+                    p["row"],
+                    self.report.mapping["currency"],
+                    f"no FX rates for {p['currency']} in KAM; import the FX rates first",
+                    p["currency"],
+                )
         return parsed
 
     def plan(self, parsed):
@@ -771,7 +846,9 @@ class FxImporter(BaseImporter):
             self.report.rows_total += 1
             month = self._field(row, cells, mapping, "month", parse_month)
             currency = self._field(row, cells, mapping, "currency", parse_currency)
-            rate = self._field(row, cells, mapping, "rate_per_eur", lambda t: parse_decimal(t, places=10))
+            rate = self._field(
+                row, cells, mapping, "rate_per_eur", lambda t: parse_decimal(t, places=10, limit=RATE_LIMIT)
+            )
             if None in (month, currency, rate):
                 continue
             if rate <= 0:
@@ -782,6 +859,8 @@ class FxImporter(BaseImporter):
                     self.report.error(
                         row, self.report.mapping["currency"], "EUR is the reporting currency: its rate is always 1"
                     )
+                else:
+                    self.report.note("unchanged", row, f"EUR {month:%Y-%m}")  # implied, never stored
                 continue
             if (month, currency) in seen:
                 self.report.error(
@@ -819,7 +898,7 @@ class FxImporter(BaseImporter):
 
 
 def _parse_year(text):
-    if not re.match(r"^\d{4}$", text) or not 1900 <= int(text) <= 2999:
+    if not YEAR_RE.match(text) or not 1900 <= int(text) <= 2999:
         raise ValueError(f"“{text}” is not a year such as 2026")
     return int(text)
 
