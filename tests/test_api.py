@@ -139,3 +139,22 @@ def test_figures_endpoint_matches_the_page_figures(client, token, portfolio):
     assert body["own"]["revenue_t12m"] == "100.01"  # half-up at the end
     assert body["subtree"]["revenue_t12m"] == "150.01"
     assert body["subtree"]["gross_margin_percent"] == "33.332222"  # 100 * 50 / 150.005 = 33.3322222…
+
+
+def test_absurd_page_numbers_are_refused_cleanly(client, token):
+    for query in ("page=99999999999999999", "page=0", "page_size=100000", "page=abc"):
+        response = client.get(f"/api/v1/accounts?{query}", **auth(token))
+        assert response.status_code == 422, query
+
+
+def test_nul_characters_are_a_field_error_not_a_crash(client, token, login, users):
+    response = client.post(
+        "/api/v1/accounts",
+        {"name": "Bad\x00name", "account_number": "NUL-1"},
+        content_type="application/json",
+        **auth(token),
+    )
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "name"
+    page = login(users.admin).get("/accounts/?q=a%00b")
+    assert page.status_code == 200 and "not valid" in page.content.decode()
+    assert client.get("/api/v1/accounts?q=a%00b", **auth(token)).status_code == 422

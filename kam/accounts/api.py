@@ -14,13 +14,29 @@ from kam.accounts.choices import AccountStatus, ImportKind
 from kam.accounts.filtersets import AccountFilterSet, FxRateFilterSet, ImportRunFilterSet
 from kam.accounts.imports import apply_import, start_import
 from kam.accounts.models import Account, FinancialFact, FxRate, ImportRun
-from kam.core.api import ERRORS, WRITE_ERRORS, ErrorOut, etag, expected_version, filtered, get_restricted, restricted
+from kam.core.api import (
+    ERRORS,
+    InputSchema,
+    WRITE_ERRORS,
+    ErrorOut,
+    etag,
+    expected_version,
+    filtered,
+    get_restricted,
+    restricted,
+)
 from kam.core.permissions import ADD, CHANGE, DELETE, IMPORT, VIEW
 
 router = Router(tags=["accounts"])
 
 
 class Pagination(PageNumberPagination):
+    """50 per page, at most 500; page numbers are bounded so an absurd offset is a 422, not a database error."""
+
+    class Input(Schema):
+        page: int = Field(1, ge=1, le=1_000_000)
+        page_size: int | None = Field(None, ge=1, le=500)
+
     def __init__(self, **kwargs):
         super().__init__(page_size=50, max_page_size=500, **kwargs)
 
@@ -48,7 +64,7 @@ class AccountOut(Schema):
     updated_at: dt.datetime
 
 
-class AccountIn(Schema):
+class AccountIn(InputSchema):
     name: str = Field(min_length=1, max_length=200)
     account_number: str = Field(min_length=1, max_length=64)
     legal_name: str = Field("", max_length=300)
@@ -63,7 +79,7 @@ class AccountIn(Schema):
     owner_id: int | None = None
 
 
-class AccountPatch(Schema):
+class AccountPatch(InputSchema):
     name: str | None = Field(None, min_length=1, max_length=200)
     account_number: str | None = Field(None, min_length=1, max_length=64)
     legal_name: str | None = Field(None, max_length=300)

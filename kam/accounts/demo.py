@@ -290,9 +290,12 @@ def generate(customers: int = 2500, months: int = 36, seed: int = 7, as_of: dt.d
             trend = rng.uniform(-0.015, 0.025)
             stops_at = rng.randint(months // 2, months) if account.status == AccountStatus.FORMER_CUSTOMER else months
             margin = rng.uniform(0.18, 0.42)
+            local = float(CURRENCIES.get(account.currency, 1))
             for i, month in enumerate(month_list[:stops_at]):
                 for line in lines:
-                    base = size * 10_000 * (1 + trend) ** i * rng.uniform(0.75, 1.25) / len(lines)
+                    # sizes are in EUR; amounts are booked in the account's currency
+                    base = size * 10_000 * (1 + trend) ** i * rng.uniform(0.75, 1.25) / len(lines) * local
+
                     revenue = Decimal(str(round(base, 2)))
                     profit = (revenue * Decimal(str(round(margin * rng.uniform(0.85, 1.15), 4)))).quantize(
                         Decimal("0.01")
@@ -315,13 +318,16 @@ def generate(customers: int = 2500, months: int = 36, seed: int = 7, as_of: dt.d
 
         say("Wallet estimates…")
         for account, size in accounts:
-            if account.parent_id is None and rng.random() < 0.8 or account.is_key_account:
+            if account.parent_id is None and (rng.random() < 0.8 or account.is_key_account):
+                # the wallet of a global account covers its whole group; sizes are EUR, amounts local
+                local = float(CURRENCIES.get(account.currency, 1))
+                spend = group_sizes.get(account.pk, size) * 10_000 * 12 * rng.uniform(2.5, 6.0) * local
                 for year in (as_of.year - 1, as_of.year):
                     WalletEstimate.objects.create(
                         account=account,
                         year=year,
                         currency=account.currency,
-                        amount=Decimal(str(round(size * 10_000 * 12 * rng.uniform(1.5, 4.0), -3))),
+                        amount=Decimal(str(round(spend * (0.95 if year < as_of.year else 1.0), -3))),
                     )
 
         say("Teams…")

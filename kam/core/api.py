@@ -2,6 +2,7 @@
 
 from django.http import Http404
 from ninja import Schema
+from pydantic import field_validator
 from ninja.errors import HttpError
 
 from kam.core.permissions import require
@@ -19,6 +20,17 @@ class ErrorOut(Schema):
 
 ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 WRITE_ERRORS = {**ERRORS, 409: ErrorOut, 412: ErrorOut, 428: ErrorOut}
+
+
+class InputSchema(Schema):
+    """Base for request bodies: text with NUL characters is refused (PostgreSQL cannot store it)."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def no_nul_characters(cls, value):
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("must not contain NUL (0x00) characters")
+        return value
 
 
 def restricted(request, model, action):
