@@ -16,9 +16,9 @@ from kam.accounts.imports import apply_import, start_import
 from kam.accounts.models import Account, FinancialFact, FxRate, ImportRun
 from kam.core.api import (
     ERRORS,
-    InputSchema,
     WRITE_ERRORS,
     ErrorOut,
+    InputSchema,
     etag,
     expected_version,
     filtered,

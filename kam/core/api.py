@@ -2,8 +2,8 @@
 
 from django.http import Http404
 from ninja import Schema
-from pydantic import field_validator
 from ninja.errors import HttpError
+from pydantic import field_validator
 
 from kam.core.permissions import require
 
