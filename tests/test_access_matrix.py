@@ -90,6 +90,7 @@ def page_matrix():
             {**IMPORTERS, "admin": 302, "lead": 302},
         ),
         "accounts:import_errors": ("get", run, IMPORTERS, IMPORTERS),
+        "accounts:import_mapping": ("post", run, IMPORTERS, IMPORTERS),  # an empty mapping re-shows the form
         "audit:change_list": ("get", None, LEADS_ONLY, None),
         "audit:change": ("get", change, LEADS_ONLY, None),
         "users:profile": ("get", None, ALL, None),

@@ -48,3 +48,35 @@ class ImportUploadForm(forms.Form):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+
+
+class ColumnMappingForm(forms.Form):
+    """One dropdown per KAM field, offering the file's own column names."""
+
+    NOT_IN_FILE = ""
+
+    def __init__(self, *args, run=None, **kwargs):
+        from kam.accounts.importers import COLUMNS, REQUIRED
+
+        super().__init__(*args, **kwargs)
+        headers = run.summary.get("headers", [])
+        current = run.summary.get("mapping", {})
+        required = set(REQUIRED[run.kind]) | ({"currency"} if run.kind == ImportKind.ACCOUNTS else set())
+        choices = [(self.NOT_IN_FILE, "— not in the file —")] + [(h, h) for h in headers]
+        for name in COLUMNS[run.kind]:
+            self.fields[name] = forms.ChoiceField(
+                choices=choices,
+                required=name in required,
+                initial=current.get(name, ""),
+                label=name.replace("_", " ").capitalize(),
+            )
+
+    def mapping(self):
+        return {name: value for name, value in self.cleaned_data.items() if value}
+
+    def clean(self):
+        chosen = [v for v in self.cleaned_data.values() if v]
+        duplicates = {v for v in chosen if chosen.count(v) > 1}
+        if duplicates:
+            raise forms.ValidationError(f"Each column can feed one field only: {', '.join(sorted(duplicates))}.")
+        return self.cleaned_data

@@ -57,6 +57,7 @@ class Report:
     preview: list = field(default_factory=list)  # a sample of the planned changes
     mapping: dict = field(default_factory=dict)  # our field -> the file's header
     ignored_columns: list = field(default_factory=list)
+    headers: list = field(default_factory=list)  # the file's header row, for mapping columns by hand
 
     def error(self, row, column, reason, value=None):
         self.error_count += 1
@@ -256,6 +257,7 @@ REQUIRED = {
 
 def map_columns(kind: str, headers: list[str], report: Report, override: dict | None = None) -> dict:
     """Return {our field: column index}. Raises ImportFileError when a required column is missing."""
+    report.headers = [h for h in headers if h][:200]
     known = COLUMNS[kind]
     by_norm = {}
     for index, header in enumerate(headers):

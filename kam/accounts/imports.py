@@ -55,6 +55,21 @@ def apply_import(run: ImportRun, *, background: bool | None = None) -> ImportRun
     return run
 
 
+def remap_import(run: ImportRun, mapping: dict) -> ImportRun:
+    """Check the file again with columns chosen by hand ({our field: the file's header})."""
+    if run.status not in (ImportStatus.INVALID, ImportStatus.PREVIEW):
+        raise ValidationError("Columns can be mapped before the file is applied only.")
+    ImportRun.objects.filter(pk=run.pk).update(column_mapping=mapping, status=ImportStatus.QUEUED, rows_done=0)
+    if run.size_bytes > BACKGROUND_BYTES:
+        from kam.accounts.tasks import process_import
+
+        enqueue_on_commit(process_import, run.pk, False)
+    else:
+        execute_import(run.pk, apply=False)
+    run.refresh_from_db()
+    return run
+
+
 def execute_import(run_id: int, *, apply: bool):
     run = ImportRun.objects.select_related("created_by").get(pk=run_id)
     if apply and run.status == ImportStatus.APPLIED:
@@ -109,5 +124,10 @@ def execute_import(run_id: int, *, apply: bool):
         errors=report.errors,
         preview=report.preview,
         finished_at=timezone.now() if apply or not report.ok else None,
-        summary={**report.summary(), "mapping": report.mapping, "ignored_columns": report.ignored_columns},
+        summary={
+            **report.summary(),
+            "mapping": report.mapping,
+            "ignored_columns": report.ignored_columns,
+            "headers": report.headers,
+        },
     )

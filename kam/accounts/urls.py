@@ -16,6 +16,7 @@ urlpatterns = [
     path("imports/", views.ImportRunListView.as_view(), name="import_list"),
     path("imports/new/", views.ImportRunCreateView.as_view(), name="import_add"),
     path("imports/<int:pk>/", views.ImportRunDetailView.as_view(), name="import_detail"),
+    path("imports/<int:pk>/mapping/", views.ImportRunMappingView.as_view(), name="import_mapping"),
     path("imports/<int:pk>/apply/", views.ImportRunApplyView.as_view(), name="import_apply"),
     path("imports/<int:pk>/errors.csv", views.ImportRunErrorsView.as_view(), name="import_errors"),
 ]

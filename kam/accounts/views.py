@@ -10,8 +10,8 @@ from django.views.generic.edit import FormView
 
 from kam.accounts import figures, services
 from kam.accounts.filtersets import AccountFilterSet, FxRateFilterSet, ImportRunFilterSet
-from kam.accounts.forms import AccountForm, ImportUploadForm
-from kam.accounts.imports import apply_import, start_import
+from kam.accounts.forms import AccountForm, ColumnMappingForm, ImportUploadForm
+from kam.accounts.imports import apply_import, remap_import, start_import
 from kam.accounts.models import Account, FxRate, ImportRun
 from kam.accounts.tables import AccountTable, FxRateTable, ImportRunTable
 from kam.audit.models import ObjectChange
@@ -203,7 +203,27 @@ class ImportRunDetailView(PermissionMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["can_apply"] = role_allows(self.request.user, IMPORT, ImportRun)
+        run = self.object
+        if context["can_apply"] and run.summary.get("headers") and run.status in ("invalid", "preview"):
+            context["mapping_form"] = kwargs.get("mapping_form") or ColumnMappingForm(run=run)
         return context
+
+
+class ImportRunMappingView(ImportRunDetailView):
+    """Choose by hand which column of the file feeds which field, then check the file again."""
+
+    action = IMPORT
+
+    def post(self, request, pk):
+        self.object = run = self.get_object()
+        form = ColumnMappingForm(request.POST, run=run)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(mapping_form=form))
+        try:
+            remap_import(run, form.mapping())
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        return HttpResponseRedirect(run.get_absolute_url())
 
 
 class ImportRunApplyView(PermissionMixin, DetailView):
