@@ -4,6 +4,7 @@ import subprocess
 import sys
 import time
 
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
@@ -58,6 +59,17 @@ class Command(BaseCommand):
             self.stdout.write("KAM stopped.")
         os._exit(0)
 
+    @staticmethod
+    def demo_token():
+        """A fresh token for the admin so a newcomer can try the API at once; earlier demo tokens are revoked."""
+        from django.utils import timezone
+
+        from kam.users.models import ApiToken
+
+        admin = get_user_model().objects.get(email=demo.USERS[0][0])
+        ApiToken.objects.filter(user=admin, name="demo", revoked_at__isnull=True).update(revoked_at=timezone.now())
+        return ApiToken.issue(admin, "demo")[1]
+
     def print_logins(self, url):
         lines = ["", "=" * 64]
         if url:
@@ -65,6 +77,7 @@ class Command(BaseCommand):
         lines.append(f"Demo logins (password for all: {demo.DEMO_PASSWORD}):")
         for role, email, password in demo.logins():
             lines.append(f"  {role:<22} {email} / {password}")
+        lines.append(f"API token (admin, for /api/v1/ — a new one each start): {self.demo_token()}")
         lines.append("=" * 64)
         self.stdout.write("\n".join(lines))
         self.stdout.flush()
