@@ -192,3 +192,25 @@ def test_production_settings_pass_the_deploy_check(tmp_path):
         timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_xlsx_export_survives_control_characters(login, users):
+    import io
+
+    from openpyxl import load_workbook
+
+    factories.make_account("Bell\x07 and \x1b escape", account_number="CTRL-1")
+    response = login(users.admin).get(reverse("accounts:account_list") + "?export=xlsx")
+    assert response.status_code == 200
+    names = [row[0].value for row in load_workbook(io.BytesIO(response.content)).active.iter_rows(min_row=2)]
+    assert names == ["Bell\ufffd and \ufffd escape"]
+
+
+def test_export_follows_the_filters_and_sorting_of_the_list(login, users, portfolio):
+    response = login(users.kam).get(reverse("accounts:account_list") + "?export=csv&sort=-name&q=own")
+    lines = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("Name,Account number,Status,Key,Parent")
+    assert [line.split(",")[:5] for line in lines[1:]] == [
+        ["Own Subsidiary", "OWN-1-1", "Customer", "No", "Own Group"],
+        ["Own Group", "OWN-1", "Customer", "No", ""],
+    ]

@@ -54,6 +54,13 @@ class ColumnMappingForm(forms.Form):
     """One dropdown per KAM field, offering the file's own column names."""
 
     NOT_IN_FILE = ""
+    LABELS = {
+        "crm_id": "CRM id",
+        "parent_crm_id": "Parent's CRM id",
+        "parent_account_number": "Parent's account number",
+        "rate_per_eur": "Rate per EUR",
+        "wallet_amount": "Wallet amount",
+    }
 
     def __init__(self, *args, run=None, **kwargs):
         from kam.accounts.importers import COLUMNS, REQUIRED
@@ -68,7 +75,7 @@ class ColumnMappingForm(forms.Form):
                 choices=choices,
                 required=name in required,
                 initial=current.get(name, ""),
-                label=name.replace("_", " ").capitalize(),
+                label=self.LABELS.get(name, name.replace("_", " ").capitalize()),
             )
 
     def mapping(self):

@@ -14,7 +14,7 @@ from django_filters.views import FilterView
 from django_tables2 import RequestConfig
 
 from kam.audit.services import changes_for
-from kam.core.exports import csv_response, xlsx_response
+from kam.core.exports import csv_response, table_rows, xlsx_response
 from kam.core.permissions import ADD, CHANGE, DELETE, VIEW, role_allows
 from kam.core.services import StaleObject
 
@@ -76,7 +76,7 @@ class ObjectListView(PermissionMixin, FilterView):
         if export in ("csv", "xlsx"):
             data = self.filtered_queryset(self.get_filterset(self.get_filterset_class()))
             table = self.get_table(data, paginate=False)
-            rows = table.as_values()
+            rows = table_rows(table)
             stem = self.export_stem or self.model._meta.model_name + "s"
             if export == "csv":
                 return csv_response(rows, stem)

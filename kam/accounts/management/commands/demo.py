@@ -39,9 +39,10 @@ class Command(BaseCommand):
         self.print_logins(f"http://127.0.0.1:{port}/")
 
         def stop(signum, frame):
+            # Ctrl-C reaches every process of the terminal's group; a `kill` reaches only this one.
             for child in children:
                 if child.poll() is None:
-                    child.send_signal(signal.SIGTERM)
+                    child.send_signal(signal.SIGINT)
 
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
@@ -50,10 +51,15 @@ class Command(BaseCommand):
                 time.sleep(0.5)
         finally:
             stop(None, None)
-            deadline = time.time() + 10
+            deadline = time.time() + 8
             for child in children:
                 try:
                     child.wait(timeout=max(0.1, deadline - time.time()))
+                except subprocess.TimeoutExpired:
+                    child.terminate()
+            for child in children:
+                try:
+                    child.wait(timeout=3)
                 except subprocess.TimeoutExpired:
                     child.kill()
             self.stdout.write("KAM stopped.")

@@ -35,6 +35,9 @@ class Command(BaseCommand):
             "--no-ws",
             "--blocking-threads",
             str(threads),
+            # Ctrl-C / SIGTERM: workers get 3 s to finish their requests, then are killed; nothing lingers.
+            "--workers-kill-timeout",
+            "3",
             "--log-level",
             "warning",
             "kam.wsgi:application",
