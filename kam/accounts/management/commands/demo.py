@@ -83,7 +83,7 @@ class Command(BaseCommand):
         lines.append(f"Demo logins (password for all: {demo.DEMO_PASSWORD}):")
         for role, email, password in demo.logins():
             lines.append(f"  {role:<22} {email} / {password}")
-        lines.append(f"API token (admin, for /api/v1/ — a new one each start): {self.demo_token()}")
+        lines.append(f"API token for admin (new at each start): {self.demo_token()}")
         lines.append("=" * 64)
         self.stdout.write("\n".join(lines))
         self.stdout.flush()
