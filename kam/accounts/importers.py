@@ -13,12 +13,12 @@ import datetime as dt
 import io
 import re
 import zipfile
-from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 
 from kam.accounts import services
 from kam.accounts.choices import AccountStatus, ImportKind
@@ -35,13 +35,19 @@ STORED_PLACES = 4
 MONEY_LIMIT = Decimal(10) ** 15  # amounts: DecimalField(max_digits=20, decimal_places=4)
 RATE_LIMIT = Decimal(10) ** 10  # FX rates: DecimalField(max_digits=20, decimal_places=10)
 CRM_ID_LENGTH = 64
+# Amounts as they are nearly always written: read without Decimal (at most 15 integer digits stay below MONEY_LIMIT).
+MONEY_FAST_RE = re.compile(r"-?[0-9]{1,15}(?:\.[0-9]{1,4})?\Z")
+READ_CHUNK = 1 << 20  # files are read in chunks of 1 MB
+BOM = b"\xef\xbb\xbf"
+PROGRESS_ROWS = 50_000
 
 
 class ImportFileError(Exception):
-    """The file as a whole cannot be read (encoding, format, size, header)."""
+    """The file as a whole cannot be read (encoding, format, size, header). A `whole_file` verdict found while the
+    file is read as a stream (not UTF-8, NUL bytes) replaces the row errors found before it."""
 
-    def __init__(self, reason, column="", row=1):
-        self.reason, self.column, self.row = reason, column, row
+    def __init__(self, reason, column="", row=1, *, whole_file=False):
+        self.reason, self.column, self.row, self.whole_file = reason, column, row, whole_file
         super().__init__(reason)
 
 
@@ -112,67 +118,112 @@ def _cell_text(value) -> str:
     return str(value).strip()
 
 
-def read_rows(data: bytes, filename: str):
-    """Return (headers, rows) where rows yields (row_number, [cells]); row 1 is the header."""
-    if len(data) > settings.KAM_IMPORT_MAX_BYTES:
+def read_rows(data, filename: str):
+    """Return (headers, rows) where rows yields (row_number, [cells]); row 1 is the header. `data` is the file's bytes
+    or an open binary file; a CSV file is read as a stream, so memory does not grow with the file."""
+    stream = _as_stream(data)
+    size = _stream_size(stream)
+    if size > settings.KAM_IMPORT_MAX_BYTES:
         raise ImportFileError(
-            f"The file is {_size_text(len(data))}; the limit is {_size_text(settings.KAM_IMPORT_MAX_BYTES)}. "
+            f"The file is {_size_text(size)}; the limit is {_size_text(settings.KAM_IMPORT_MAX_BYTES)}. "
             "Split it into smaller files."
         )
-    if not data.removeprefix(b"\xef\xbb\xbf").strip():
+    if _is_blank(stream):
         raise ImportFileError("The file is empty.")
     name = filename.lower()
-    if name.endswith((".xlsx", ".xlsm")):
-        return _read_xlsx(data)
-    if data[:2] == b"PK" and not name.endswith(".csv"):
-        return _read_xlsx(data)
-    return _read_csv(data)
+    start = stream.read(2)
+    stream.seek(0)
+    if name.endswith((".xlsx", ".xlsm")) or (start == b"PK" and not name.endswith(".csv")):
+        return _read_xlsx(stream.read())
+    return _read_csv(stream)
 
 
-def _read_csv(data: bytes):
+def _as_stream(data):
+    return io.BytesIO(data) if isinstance(data, (bytes, bytearray, memoryview)) else data
+
+
+def _stream_size(stream) -> int:
+    stream.seek(0, io.SEEK_END)
+    size = stream.tell()
+    stream.seek(0)
+    return size
+
+
+def _is_blank(stream) -> bool:
+    """Nothing but a byte-order mark and white space (decided by the first bytes that are not white space)."""
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        row = _row_of_offset(data, error.start)
-        raise ImportFileError(
-            f"The file is not UTF-8 text (first bad byte in row {row}). Save it as “CSV UTF-8” and try again.",
-            row=row,
-        ) from None
-    if "\x00" in text:
-        raise ImportFileError("The file contains NUL bytes: it is not a CSV text file.")
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+        chunk = stream.read(READ_CHUNK).removeprefix(BOM)
+        while chunk:
+            if chunk.strip():
+                return False
+            chunk = stream.read(READ_CHUNK)
+        return True
+    finally:
+        stream.seek(0)
+
+
+class _NotUtf8(Exception):
+    pass
+
+
+def _text_lines(stream):
+    """The file's lines as text, split as `newline=""` splits them (\\n, \\r\\n or \\r) and decoded one by one: the
+    csv reader asks for lines as it needs them, so a bad byte lies in the record it is reading."""
+    pending = b""
+    chunk = stream.read(READ_CHUNK).removeprefix(BOM)
+    while chunk:
+        if b"\x00" in chunk:
+            raise ImportFileError("The file contains NUL bytes: it is not a CSV text file.", whole_file=True)
+        lines = (pending + chunk).splitlines(keepends=True)
+        # The last line may go on in the next chunk (a "\r" too: it may be the first half of "\r\n").
+        pending = b"" if lines[-1].endswith(b"\n") else lines.pop()
+        for line in lines:
+            try:
+                yield line.decode("utf-8")
+            except UnicodeDecodeError:
+                raise _NotUtf8 from None
+        chunk = stream.read(READ_CHUNK)
+    if pending:
+        try:
+            yield pending.decode("utf-8")
+        except UnicodeDecodeError:
+            raise _NotUtf8 from None
+
+
+def _not_utf8(row: int) -> ImportFileError:
+    return ImportFileError(
+        f"The file is not UTF-8 text (first bad byte in row {row}). Save it as “CSV UTF-8” and try again.",
+        row=row,
+        whole_file=True,
+    )
+
+
+def _read_csv(stream):
+    reader = csv.reader(_text_lines(stream), strict=True)
     try:
         headers = next(reader)
     except StopIteration:
         raise ImportFileError("The file is empty.") from None
     except csv.Error as error:
         raise ImportFileError(f"Row 1 is not valid CSV: {error}.") from None
+    except _NotUtf8:
+        raise _not_utf8(1) from None
     if not any(h.strip() for h in headers):
         raise ImportFileError("The first row is empty: it must hold the column names.")
 
     def rows():
         row_number = 1
         try:
-            for row_number, row in enumerate(reader, start=2):  # noqa: B007 - used in the except clause
-                if any(cell.strip() for cell in row):
-                    yield row_number, [cell.strip() for cell in row]
+            for row_number, row in enumerate(reader, start=2):  # noqa: B007 - used in the except clauses
+                cells = [cell.strip() for cell in row]
+                if any(cells):
+                    yield row_number, cells
         except csv.Error as error:
             raise ImportFileError(f"Row {row_number + 1} is not valid CSV: {error}.", row=row_number + 1) from None
+        except _NotUtf8:
+            raise _not_utf8(row_number + 1) from None  # the record after the last one read whole
 
     return [h.strip() for h in headers], rows()
-
-
-def _row_of_offset(data: bytes, offset: int) -> int:
-    """The record (spreadsheet row) holding byte `offset`, counting quoted line breaks as part of their record."""
-    prefix = data[:offset].decode("utf-8-sig", errors="replace")
-    try:
-        records = list(csv.reader(io.StringIO(prefix, newline="")))
-    except csv.Error:
-        return prefix.count("\n") + 1
-    if not records:
-        return 1
-    # The bad byte lies in the last (partial) record, or starts a new one if the prefix ends with a line break.
-    return len(records) + (1 if prefix.endswith(("\n", "\r")) else 0)
 
 
 def _read_xlsx(data: bytes):
@@ -333,8 +384,8 @@ def parse_currency(text: str) -> str:
 class BaseImporter:
     kind = None
 
-    def __init__(self, data: bytes, filename: str, *, mapping_override=None, progress=None):
-        self.data, self.filename = data, filename
+    def __init__(self, data, filename: str, *, mapping_override=None, progress=None):
+        self.data, self.filename = data, filename  # data: the file's bytes or an open binary file
         self.mapping_override = mapping_override
         self.progress = progress or (lambda done, total: None)
         self.report = Report(kind=self.kind)
@@ -345,6 +396,8 @@ class BaseImporter:
             mapping = map_columns(self.kind, headers, self.report, self.mapping_override)
             parsed = self.parse(rows, mapping)
         except ImportFileError as error:
+            if error.whole_file:
+                self.report.errors, self.report.error_count, self.report.rows_total = [], 0, 0
             self.report.error(error.row, error.column, error.reason)
             return self.report
         if self.report.rows_total == 0 and self.report.ok:
@@ -629,137 +682,326 @@ class AccountImporter(BaseImporter):
 
 class FactImporter(BaseImporter):
     """A facts file is the truth for every (account, month) it contains: those months' rows are replaced by
-    the file's rows, unless they are already identical (then nothing is written)."""
+    the file's rows, unless they are already identical (then nothing is written).
+
+    The file is read as a stream: each row is checked as it comes and the good ones go into a temporary table of
+    the import's database session (`FactStaging`, COPY on PostgreSQL), so memory stays flat however large the file.
+    Matching accounts, comparing with the stored months, replacing them and the audit summary are set-based
+    statements over that table."""
 
     kind = ImportKind.FACTS
+    _staging = None
+
+    def run(self, *, apply: bool) -> Report:
+        try:
+            return super().run(apply=apply)
+        finally:
+            if self._staging is not None:
+                self._staging.drop()
 
     def parse(self, rows, mapping):
-        groups = defaultdict(list)  # (account_number, month) -> [(product_line, currency, revenue, gp)]
-        first_row = {}
-        self._currency_months = set()
+        report = self.report
+        column = report.mapping
+        staging = self._staging = FactStaging()
+        canonical = staging.canonical_money
+        i_number, i_month, i_line, i_currency, i_revenue, i_profit = (mapping[f] for f in REQUIRED[self.kind])
+        width = max(i_number, i_month, i_line, i_currency, i_revenue, i_profit) + 1
+        months, currencies = {}, {}  # the file's texts -> (value, error); a file uses few distinct ones
+        rate_rows = {}  # (currency, month) -> the first row needing that rate (non-EUR)
+        fast_money = MONEY_FAST_RE.match
         for row, cells in rows:
-            self.report.rows_total += 1
-            number = self._field(row, cells, mapping, "account_number", str)
-            month = self._field(row, cells, mapping, "month", parse_month)
-            currency = self._field(row, cells, mapping, "currency", parse_currency)
-            revenue = self._field(row, cells, mapping, "revenue", parse_decimal)
-            gross_profit = self._field(row, cells, mapping, "gross_profit", parse_decimal)
-            line = _get(cells, mapping, "product_line")
+            report.rows_total += 1
+            if len(cells) < width:
+                cells = cells + [""] * (width - len(cells))
+            number = cells[i_number]
+            if not number:
+                report.error(row, column["account_number"], "a value is required here")
+            month = self._cached(row, cells[i_month], months, _month_and_text, column["month"])
+            currency = self._cached(row, cells[i_currency], currencies, parse_currency, column["currency"])
+            revenue = cells[i_revenue]
+            if fast_money(revenue):
+                revenue = canonical(revenue)
+            else:
+                revenue = self._field(row, cells, mapping, "revenue", parse_decimal)
+                revenue = None if revenue is None else f"{revenue:f}"
+            profit = cells[i_profit]
+            if fast_money(profit):
+                profit = canonical(profit)
+            else:
+                profit = self._field(row, cells, mapping, "gross_profit", parse_decimal)
+                profit = None if profit is None else f"{profit:f}"
+            line = cells[i_line]
             if len(line) > 100:
-                self.report.error(row, self.report.mapping["product_line"], "longer than 100 characters")
-            if None in (number, month, currency, revenue, gross_profit):
+                report.error(row, column["product_line"], "longer than 100 characters")
+            if not number or month is None or currency is None or revenue is None or profit is None:
                 continue
-            groups[(number, month)].append((line, currency, revenue, gross_profit))
-            first_row.setdefault((number, month), row)
-            if currency != "EUR":
-                self._currency_months.add((currency, month, row))
-            if self.report.rows_total % 5000 == 0:
-                self.progress(self.report.rows_total, None)
-        if not self.report.ok:
-            return groups
-        accounts = self.accounts_by_number({number for number, _ in groups})
-        for (number, _month), row in first_row.items():
-            if number not in accounts:
-                self.report.error(
+            staging.add((row, number, month[1], line, currency, revenue, profit))
+            if currency != "EUR" and (currency, month[0]) not in rate_rows:
+                rate_rows[(currency, month[0])] = row
+            if report.rows_total % PROGRESS_ROWS == 0:
+                self.progress(report.rows_total, None)
+        staging.finish()
+        if not report.ok:
+            return staging
+        for first_row, number in staging.unknown_accounts():
+            report.error(
+                first_row,
+                column["account_number"],
+                "no account with this account number in KAM; import the accounts first",
+                number,
+            )
+        rates = set(
+            FxRate.objects.filter(currency__in={c for c, _ in rate_rows}).values_list("currency", "month").order_by()
+        )
+        for (currency, month), row in sorted(rate_rows.items(), key=lambda item: item[1]):
+            if (currency, month) not in rates:
+                report.error(
                     row,
-                    self.report.mapping["account_number"],
-                    "no account with this account number in KAM; import the accounts first",
-                    number,
-                )
-        rates = set(FxRate.objects.values_list("currency", "month"))
-        reported = set()
-        for currency, month, row in sorted(self._currency_months, key=lambda x: x[2]):
-            if (currency, month) not in rates and (currency, month) not in reported:
-                reported.add((currency, month))
-                self.report.error(
-                    row,
-                    self.report.mapping["currency"],
+                    column["currency"],
                     f"no FX rate for {currency} in {month:%Y-%m}; import the FX rates first",
                     currency,
                 )
-        self._accounts, self._first_row = accounts, first_row
-        return groups
+        return staging
 
-    def _existing(self, groups):
-        keys = set(groups)
-        account_ids = {self._accounts[n] for n, _ in keys}
-        months = {m for _, m in keys}
-        existing = defaultdict(list)
-        ids = list(account_ids)
-        for start in range(0, len(ids), 500):
-            for fact in FinancialFact.objects.filter(
-                account_id__in=ids[start : start + 500], month__in=months
-            ).values_list("account_id", "month", "product_line", "currency", "revenue", "gross_profit"):
-                existing[(fact[0], fact[1])].append(
-                    (
-                        fact[2],
-                        fact[3],
-                        Decimal(str(fact[4])).quantize(Decimal("0.0001")),
-                        Decimal(str(fact[5])).quantize(Decimal("0.0001")),
-                    )
+    def _cached(self, row, text, cache, parser, column):
+        """`parser(text)`, remembered per distinct text (a file has few distinct months and currencies); an empty or
+        bad value is reported on every row it is in, as `_field` does."""
+        if not text:
+            self.report.error(row, column, "a value is required here")
+            return None
+        found = cache.get(text)
+        if found is None:
+            try:
+                found = (parser(text), None)
+            except ValueError as error:
+                found = (None, str(error))
+            if len(cache) < 10_000:
+                cache[text] = found
+        if found[1] is not None:
+            self.report.error(row, column, found[1], text)
+        return found[0]
+
+    def plan(self, staging):
+        counts, preview = staging.plan()
+        self.report.created += counts.get("c", 0)
+        self.report.updated += counts.get("u", 0)
+        self.report.unchanged += counts.get("n", 0)
+        for row, action, number, month, current, wanted in preview:
+            month = _month_text(month)
+            if action == "u":
+                self.report.preview.append(
+                    {"row": row, "action": "updated", "object": f"{number} {month}: {current} → {wanted} rows"}
                 )
-        return existing
-
-    def plan(self, groups):
-        existing = self._existing(groups)
-        self._to_replace = []
-        for (number, month), rows in groups.items():
-            account_id = self._accounts[number]
-            current = sorted(existing.get((account_id, month), []))
-            wanted = sorted(rows)
-            row = self._first_row[(number, month)]
-            if current == wanted:
-                self.report.note("unchanged", row, f"{number} {month:%Y-%m}")
-            elif current:
-                self.report.note("updated", row, f"{number} {month:%Y-%m}: {len(current)} → {len(wanted)} rows")
-                self._to_replace.append((account_id, month, rows, True))
             else:
-                self.report.note("created", row, f"{number} {month:%Y-%m}: {len(wanted)} rows")
-                self._to_replace.append((account_id, month, rows, False))
+                self.report.preview.append(
+                    {"row": row, "action": "created", "object": f"{number} {month}: {wanted} rows"}
+                )
 
-    def write(self, groups):
-        from kam.audit.services import record_account_event
+    def write(self, staging):
+        from django.contrib.contenttypes.models import ContentType
 
-        by_account = defaultdict(list)
-        for account_id, month, rows, replace in self._to_replace:
-            by_account[account_id].append((month, rows, replace))
-        done = 0
-        batch = []
-        for account_id, months in by_account.items():
-            replaced = [m for m, _, r in months if r]
-            if replaced:
-                FinancialFact.objects.filter(account_id=account_id, month__in=replaced).delete()
-            for month, rows, _ in months:
-                for line, currency, revenue, gp in rows:
-                    batch.append(
-                        FinancialFact(
-                            account_id=account_id,
-                            month=month,
-                            product_line=line,
-                            currency=currency,
-                            revenue=revenue,
-                            gross_profit=gp,
-                        )
-                    )
-            if len(batch) >= 5000:
-                FinancialFact.objects.bulk_create(batch)
-                batch = []
-            # Fact rows are many: the audit trail gets one record per account and import, with the months touched.
-            record_account_event(
-                account_id,
-                "facts imported",
-                {
-                    "file": self.filename,
-                    "months_created": sorted(f"{m:%Y-%m}" for m, _, r in months if not r),
-                    "months_replaced": sorted(f"{m:%Y-%m}" for m in replaced),
-                    "rows": sum(len(rows) for _, rows, _ in months),
-                },
+        from kam.audit.models import ObjectChange
+        from kam.core.context import current_context
+
+        staging.write()
+        # Fact rows are many: the audit trail gets one record per account and import, with the months touched.
+        context = current_context()
+        account_type = ContentType.objects.get_for_model(Account)
+
+        def record(account_id, name, created, replaced, rows):
+            return ObjectChange(
+                actor_id=context.actor_id,
+                actor_label=context.actor_label,
+                request_id=context.request_id,
+                source=context.source,
+                action=ObjectChange.Action.UPDATE,
+                content_type=account_type,
+                object_id=account_id,
+                object_repr=f"{name}: facts imported"[:300],
+                account_id=account_id,
+                before=None,
+                after={"file": self.filename, "months_created": created, "months_replaced": replaced, "rows": rows},
             )
-            done += 1
-            if done % 200 == 0:
-                self.progress(done, len(by_account))
-        if batch:
-            FinancialFact.objects.bulk_create(batch)
+
+        batch, account = [], None
+        for account_id, name, month, action, wanted in staging.changes():
+            if account is None or account["account_id"] != account_id:
+                if account is not None:
+                    batch.append(record(**account))
+                account = {"account_id": account_id, "name": name, "created": [], "replaced": [], "rows": 0}
+            account["created" if action == "c" else "replaced"].append(_month_text(month))
+            account["rows"] += wanted
+            if len(batch) >= 2000:
+                ObjectChange.objects.bulk_create(batch)
+                batch = []
+        if account is not None:
+            batch.append(record(**account))
+        ObjectChange.objects.bulk_create(batch)
+
+
+def _month_and_text(text: str) -> tuple:
+    month = parse_month(text)
+    return month, month.isoformat()
+
+
+def _month_text(value) -> str:
+    return value.strftime("%Y-%m") if hasattr(value, "strftime") else str(value)[:7]
+
+
+class FactStaging:
+    """The good rows of a facts file in temporary tables of the import's database session (PostgreSQL or SQLite):
+    rows are written in batches (COPY on PostgreSQL), then matched, compared and applied with a few set-based
+    statements. `drop()` removes the tables; they never outlive the session either."""
+
+    BATCH = 10_000
+
+    def __init__(self):
+        self.vendor = connection.vendor
+        ops = connection.ops
+        self.temp = "pg_temp" if self.vendor == "postgresql" else "temp"
+        self.rows = f"{self.temp}.kam_import_facts"
+        self.groups = f"{self.temp}.kam_import_fact_groups"
+        self.changed = f"{self.temp}.kam_import_fact_changed"
+        self.plan_table = f"{self.temp}.kam_import_fact_plan"
+        self.account = ops.quote_name(Account._meta.db_table)
+        self.fact = ops.quote_name(FinancialFact._meta.db_table)
+        self.pending = []
+        money = "numeric(20, 4)" if self.vendor == "postgresql" else "decimal"  # as the stored facts
+        self.drop()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {self.rows.split('.')[1]} (row_no integer NOT NULL, account_number text "
+                f"NOT NULL, month date NOT NULL, product_line text NOT NULL, currency text NOT NULL, revenue {money} "
+                f"NOT NULL, gross_profit {money} NOT NULL)"
+            )
+
+    def canonical_money(self, text: str) -> str:
+        """A money text that matched MONEY_FAST_RE as the database receives a stored amount. SQLite keeps decimals as
+        floating point numbers: the same text as Django sends ("12.5000") gives the very same stored value."""
+        if self.vendor == "postgresql":
+            return text
+        whole, _, fraction = text.partition(".")
+        return f"{whole}.{fraction:0<4}"
+
+    def add(self, row: tuple):
+        self.pending.append(row)
+        if len(self.pending) >= self.BATCH:
+            self.flush()
+
+    def flush(self):
+        if not self.pending:
+            return
+        with connection.cursor() as cursor:
+            if self.vendor == "postgresql":
+                with cursor.copy(f"COPY {self.rows} FROM STDIN") as copy:
+                    for row in self.pending:
+                        copy.write_row(row)
+            else:
+                with transaction.atomic():  # one short transaction per batch, not one per row
+                    cursor.executemany(f"INSERT INTO {self.rows} VALUES (%s, %s, %s, %s, %s, %s, %s)", self.pending)
+        self.pending = []
+
+    def finish(self):
+        self.flush()
+        self._analyze(self.rows)
+
+    def _analyze(self, table):
+        if self.vendor == "postgresql":  # temporary tables are never analysed automatically
+            with connection.cursor() as cursor:
+                cursor.execute(f"ANALYZE {table}")
+
+    def _create(self, table, select, params=()):
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {table}")
+            cursor.execute(f"CREATE TEMPORARY TABLE {table.split('.')[1]} AS {select}", params)
+        self._analyze(table)
+
+    def unknown_accounts(self):
+        """(first row, account number) of each (account number, month) whose account is not in KAM, in file order."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT MIN(s.row_no) AS first_row, s.account_number FROM {self.rows} s WHERE NOT EXISTS "
+                f"(SELECT 1 FROM {self.account} a WHERE a.account_number = s.account_number) "
+                "GROUP BY s.account_number, s.month ORDER BY first_row"
+            )
+            while batch := cursor.fetchmany(1000):
+                yield from batch
+
+    def plan(self):
+        """Decide per (account, month) of the file: c(reated), u(pdated: replaced) or n(o change). A month is unchanged
+        when the stored rows and the file's rows are the same multiset, compared in SQL. Returns the counts per
+        action and the first 50 changes in file order."""
+        self._create(
+            self.groups,
+            f"SELECT a.id AS account_id, w.account_number, w.month, w.first_row, w.wanted, COUNT(f.id) AS current "
+            f"FROM (SELECT account_number, month, MIN(row_no) AS first_row, COUNT(*) AS wanted FROM {self.rows} "
+            f"GROUP BY account_number, month) w JOIN {self.account} a ON a.account_number = w.account_number "
+            f"LEFT JOIN {self.fact} f ON f.account_id = a.id AND f.month = w.month "
+            "GROUP BY a.id, w.account_number, w.month, w.first_row, w.wanted",
+        )
+        # Only months with as many stored rows as file rows can be unchanged; every row must then match one to one.
+        self._create(
+            self.changed,
+            "SELECT DISTINCT account_id, month FROM (SELECT account_id, month, product_line, currency, revenue, "
+            "gross_profit, SUM(side) AS balance FROM ("
+            "SELECT g.account_id, s.month, s.product_line, s.currency, s.revenue, s.gross_profit, 1 AS side "
+            f"FROM {self.rows} s JOIN {self.groups} g ON g.account_number = s.account_number AND g.month = s.month "
+            "WHERE g.current = g.wanted UNION ALL "
+            "SELECT f.account_id, f.month, f.product_line, f.currency, f.revenue, f.gross_profit, -1 AS side "
+            f"FROM {self.fact} f JOIN {self.groups} g ON g.account_id = f.account_id AND g.month = f.month "
+            "WHERE g.current = g.wanted) x "
+            "GROUP BY account_id, month, product_line, currency, revenue, gross_profit) d WHERE balance <> 0",
+        )
+        self._create(
+            self.plan_table,
+            "SELECT g.account_id, g.account_number, g.month, g.first_row, g.wanted, g.current, "
+            "CASE WHEN g.current = 0 THEN 'c' WHEN g.current <> g.wanted OR c.account_id IS NOT NULL THEN 'u' "
+            f"ELSE 'n' END AS action FROM {self.groups} g "
+            f"LEFT JOIN {self.changed} c ON c.account_id = g.account_id AND c.month = g.month",
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT action, COUNT(*) FROM {self.plan_table} GROUP BY action")
+            counts = dict(cursor.fetchall())
+            cursor.execute(
+                f"SELECT first_row, action, account_number, month, current, wanted FROM {self.plan_table} "
+                "WHERE action <> 'n' ORDER BY first_row LIMIT 50"
+            )
+            preview = cursor.fetchall()
+        return counts, preview
+
+    def write(self):
+        """Replace the changed months: delete their stored rows, insert the file's rows. Inside the apply transaction."""
+        now = timezone.now()
+        stamp = connection.ops.adapt_datetimefield_value(now) if self.vendor == "sqlite" else now
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"DELETE FROM {self.fact} WHERE (account_id, month) IN "
+                f"(SELECT account_id, month FROM {self.plan_table} WHERE action = 'u')"
+            )
+            cursor.execute(
+                f"INSERT INTO {self.fact} (created_at, updated_at, version, account_id, month, product_line, "
+                "currency, revenue, gross_profit) "
+                "SELECT %s, %s, 1, p.account_id, s.month, s.product_line, s.currency, s.revenue, s.gross_profit "
+                f"FROM {self.rows} s JOIN {self.plan_table} p ON p.account_number = s.account_number "
+                "AND p.month = s.month WHERE p.action <> 'n'",
+                [stamp, stamp],
+            )
+
+    def changes(self):
+        """(account id, name, month, action, rows) of every changed month, by account: read in chunks (a server-side
+        cursor on PostgreSQL), for the audit records."""
+        with connection.chunked_cursor() as cursor:
+            cursor.execute(
+                f"SELECT p.account_id, a.name, p.month, p.action, p.wanted FROM {self.plan_table} p "
+                f"JOIN {self.account} a ON a.id = p.account_id WHERE p.action <> 'n' ORDER BY p.account_id, p.month"
+            )
+            while batch := cursor.fetchmany(2000):
+                yield from batch
+
+    def drop(self):
+        with connection.cursor() as cursor:
+            for table in (self.plan_table, self.changed, self.groups, self.rows):
+                cursor.execute(f"DROP TABLE IF EXISTS {table}")
 
 
 class WalletImporter(BaseImporter):
@@ -913,6 +1155,7 @@ IMPORTERS = {
 }
 
 
-def run_import(kind: str, data: bytes, filename: str, *, apply: bool, progress=None, mapping_override=None) -> Report:
+def run_import(kind: str, data, filename: str, *, apply: bool, progress=None, mapping_override=None) -> Report:
+    """Check (apply=False) or apply one file; `data` is its bytes or an open binary file (read as a stream)."""
     importer = IMPORTERS[kind](data, filename, progress=progress, mapping_override=mapping_override)
     return importer.run(apply=apply)
