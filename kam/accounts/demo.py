@@ -18,6 +18,7 @@ from kam.core.context import acting_as
 from kam.core.roles import Role
 
 DEMO_PASSWORD = "kam-demo-2026"
+DEMO_TOKEN = "kam_demo-api-token-2026"  # noqa: S105 - a demo credential, printed like the passwords
 MARKER = "DEMO-G001"
 CURRENCIES = {"USD": Decimal("1.08"), "GBP": Decimal("0.86"), "CHF": Decimal("0.95"), "SEK": Decimal("11.4")}
 COUNTRY_CURRENCY = {

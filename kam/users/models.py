@@ -96,9 +96,9 @@ class ApiToken(models.Model):
         return f"{self.name} ({self.key_hint}…)"
 
     @classmethod
-    def issue(cls, user, name, expires_at=None):
-        """Create a token and return (token, raw key). The raw key is never stored."""
-        raw = cls.PREFIX + secrets.token_urlsafe(32)
+    def issue(cls, user, name, expires_at=None, raw=None):
+        """Create a token and return (token, raw key). The raw key is never stored. `raw` is for the demo only."""
+        raw = raw or cls.PREFIX + secrets.token_urlsafe(32)
         token = cls.objects.create(
             user=user, name=name, key_hash=hash_token(raw), key_hint=raw[:10], expires_at=expires_at
         )
