@@ -70,6 +70,8 @@ def test_errors_have_one_shape(client, token, portfolio):
     assert invalid.status_code == 422
     body = invalid.json()
     assert body["detail"] and body["errors"][0]["field"] == "name"
+    malformed = client.post("/api/v1/accounts", "{bad", content_type="application/json", **auth(token))
+    assert malformed.status_code == 400 and malformed.json()["detail"] == "Cannot parse request body"
     missing = client.get("/api/v1/accounts/999999", **auth(token))
     assert missing.status_code == 404 and missing.json() == {"detail": "Not found.", "errors": []}
     unknown_parent = client.post(

@@ -18,7 +18,7 @@ class ErrorOut(Schema):
     errors: list[FieldError] = []
 
 
-ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 WRITE_ERRORS = {**ERRORS, 409: ErrorOut, 412: ErrorOut, 428: ErrorOut}
 
 
