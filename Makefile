@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8000
+SCALE ?= 1
+BENCH_ARGS ?=
 
 .PHONY: demo test test-postgres lint format bench serve worker clean help
 
@@ -11,6 +13,7 @@ help:
 	@echo "make demo   - set up, load the demo company and run KAM on http://127.0.0.1:$(PORT)/ (Ctrl-C stops)"
 	@echo "make test   - lint + the whole test suite on SQLite (browser tests included)"
 	@echo "make test-postgres - the same suite on PostgreSQL (KAM_TEST_POSTGRES_URL)"
+	@echo "make bench  - benchmarks on a scale-$(SCALE) tenant (SCALE=1: 200,000 customers), PostgreSQL and SQLite; see docs/performance.md"
 
 $(STAMP): pyproject.toml uv.lock
 	@PY=$$(scripts/find-python) && echo "Using $$PY" && \
@@ -37,6 +40,12 @@ test: $(STAMP)
 test-postgres: $(STAMP)
 	@scripts/ensure-chromium
 	KAM_DATABASE_URL=$${KAM_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test} $(BIN)/pytest
+
+# Not part of `make test`: it takes 20-30 minutes at scale 1. Tables go to bench/results/ (ignored by git).
+bench: $(STAMP)
+	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null 2>&1; } || \
+	  echo "wrk is not installed: the Python load generator is used (it takes CPU from the server; install wrk)"
+	$(BIN)/python -m bench.run --scale $(SCALE) $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

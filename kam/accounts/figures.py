@@ -12,7 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Max, Q, Sum
 
-from kam.accounts.models import Account, FinancialFact, FxRate, WalletEstimate
+from kam.accounts.models import Account, FinancialFact, FxRate, WalletEstimate, in_subtree
 
 REPORTING_CURRENCY = "EUR"
 CENT = Decimal("0.01")
@@ -173,7 +173,7 @@ def own_figures(account: Account, **kwargs) -> Figures:
 
 
 def subtree_figures(account: Account, **kwargs) -> Figures:
-    return compute(Q(account__tree_path__startswith=account.tree_path), **kwargs)
+    return compute(in_subtree(account.tree_path, "account__tree_path"), **kwargs)
 
 
 def t12m_revenue_by_account(account_ids, *, as_of=None, rates=None) -> dict:

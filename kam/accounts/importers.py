@@ -11,13 +11,15 @@ row, column and reason. Matching is on the external id (account number; (account
 import csv
 import datetime as dt
 import io
+import itertools
 import re
 import zipfile
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from kam.accounts import services
@@ -167,25 +169,40 @@ class _NotUtf8(Exception):
 
 
 def _text_lines(stream):
-    """The file's lines as text, split as `newline=""` splits them (\\n, \\r\\n or \\r) and decoded one by one: the
-    csv reader asks for lines as it needs them, so a bad byte lies in the record it is reading."""
+    """The file's lines as text, split as `newline=""` splits them (\\n, \\r\\n or \\r): a C-speed chain of the lines of
+    each decoded block. The csv reader asks for lines as it needs them, so a bad byte is found while the reader is on
+    the record that holds it."""
+    return itertools.chain.from_iterable(_text_blocks(stream))
+
+
+def _text_blocks(stream):
     pending = b""
     chunk = stream.read(READ_CHUNK).removeprefix(BOM)
     while chunk:
         if b"\x00" in chunk:
             raise ImportFileError("The file contains NUL bytes: it is not a CSV text file.", whole_file=True)
-        lines = (pending + chunk).splitlines(keepends=True)
-        # The last line may go on in the next chunk (a "\r" too: it may be the first half of "\r\n").
-        pending = b"" if lines[-1].endswith(b"\n") else lines.pop()
-        for line in lines:
-            try:
-                yield line.decode("utf-8")
-            except UnicodeDecodeError:
-                raise _NotUtf8 from None
+        data = pending + chunk
+        # Cut after the last line break; a final "\r" waits for the next block (it may be the first half of "\r\n").
+        cut = data.rfind(b"\n")
+        if cut < 0:
+            cut = data.rfind(b"\r", 0, len(data) - 1)
+        pending = data[cut + 1 :]
+        yield _decoded_lines(data[: cut + 1])
         chunk = stream.read(READ_CHUNK)
-    if pending:
+    yield _decoded_lines(pending)
+
+
+def _decoded_lines(block: bytes):
+    try:
+        return io.StringIO(block.decode("utf-8"), newline="")
+    except UnicodeDecodeError:
+        return _lines_up_to_bad_byte(block)
+
+
+def _lines_up_to_bad_byte(block: bytes):
+    for line in block.splitlines(keepends=True):  # bytes split only at \n, \r\n and \r, as newline="" does
         try:
-            yield pending.decode("utf-8")
+            yield line.decode("utf-8")
         except UnicodeDecodeError:
             raise _NotUtf8 from None
 
@@ -215,7 +232,7 @@ def _read_csv(stream):
         row_number = 1
         try:
             for row_number, row in enumerate(reader, start=2):  # noqa: B007 - used in the except clauses
-                cells = [cell.strip() for cell in row]
+                cells = list(map(str.strip, row))
                 if any(cells):
                     yield row_number, cells
         except csv.Error as error:
@@ -694,52 +711,64 @@ class FactImporter(BaseImporter):
 
     def run(self, *, apply: bool) -> Report:
         try:
-            return super().run(apply=apply)
-        finally:
+            report = super().run(apply=apply)
+        except BaseException:
             if self._staging is not None:
-                self._staging.drop()
+                self._staging.drop(quietly=True)  # the original error matters more
+            raise
+        if self._staging is not None:
+            self._staging.drop()
+        return report
 
     def parse(self, rows, mapping):
         report = self.report
         column = report.mapping
         staging = self._staging = FactStaging()
-        canonical = staging.canonical_money
+        add, canonical = staging.add, staging.canonical_money
         i_number, i_month, i_line, i_currency, i_revenue, i_profit = (mapping[f] for f in REQUIRED[self.kind])
         width = max(i_number, i_month, i_line, i_currency, i_revenue, i_profit) + 1
-        months, currencies = {}, {}  # the file's texts -> (value, error); a file uses few distinct ones
+        months, currencies = {}, {}  # the file's good texts -> values: a file has few distinct ones
         rate_rows = {}  # (currency, month) -> the first row needing that rate (non-EUR)
-        fast_money = MONEY_FAST_RE.match
-        for row, cells in rows:
-            report.rows_total += 1
-            if len(cells) < width:
-                cells = cells + [""] * (width - len(cells))
-            number = cells[i_number]
-            if not number:
-                report.error(row, column["account_number"], "a value is required here")
-            month = self._cached(row, cells[i_month], months, _month_and_text, column["month"])
-            currency = self._cached(row, cells[i_currency], currencies, parse_currency, column["currency"])
-            revenue = cells[i_revenue]
-            if fast_money(revenue):
-                revenue = canonical(revenue)
-            else:
-                revenue = self._field(row, cells, mapping, "revenue", parse_decimal)
-                revenue = None if revenue is None else f"{revenue:f}"
-            profit = cells[i_profit]
-            if fast_money(profit):
-                profit = canonical(profit)
-            else:
-                profit = self._field(row, cells, mapping, "gross_profit", parse_decimal)
-                profit = None if profit is None else f"{profit:f}"
-            line = cells[i_line]
-            if len(line) > 100:
-                report.error(row, column["product_line"], "longer than 100 characters")
-            if not number or month is None or currency is None or revenue is None or profit is None:
-                continue
-            staging.add((row, number, month[1], line, currency, revenue, profit))
-            if currency != "EUR" and (currency, month[0]) not in rate_rows:
-                rate_rows[(currency, month[0])] = row
-            if report.rows_total % PROGRESS_ROWS == 0:
-                self.progress(report.rows_total, None)
+        fast_money, cached, field = MONEY_FAST_RE.match, self._cached, self._field
+        count = report.rows_total
+        try:
+            # The hot loop of a large import (millions of rows): checks in the order `_field` reports them.
+            for row, cells in rows:
+                count += 1
+                if len(cells) < width:
+                    cells = cells + [""] * (width - len(cells))
+                number = cells[i_number]
+                if not number:
+                    report.error(row, column["account_number"], "a value is required here")
+                month = months.get(cells[i_month]) or cached(row, cells[i_month], months, _month_and_text, "month")
+                currency = currencies.get(cells[i_currency]) or cached(
+                    row, cells[i_currency], currencies, parse_currency, "currency"
+                )
+                revenue = cells[i_revenue]
+                if fast_money(revenue):
+                    revenue = canonical(revenue)
+                else:
+                    revenue = field(row, cells, mapping, "revenue", parse_decimal)
+                    revenue = None if revenue is None else f"{revenue:f}"
+                profit = cells[i_profit]
+                if fast_money(profit):
+                    profit = canonical(profit)
+                else:
+                    profit = field(row, cells, mapping, "gross_profit", parse_decimal)
+                    profit = None if profit is None else f"{profit:f}"
+                line = cells[i_line]
+                if len(line) > 100:
+                    report.error(row, column["product_line"], "longer than 100 characters")
+                if not number or month is None or currency is None or revenue is None or profit is None:
+                    continue
+                add((row, number, month[1], line, currency, revenue, profit))
+                if currency != "EUR" and (currency, month[0]) not in rate_rows:
+                    rate_rows[(currency, month[0])] = row
+                if count % PROGRESS_ROWS == 0:
+                    staging.pause()  # the database session is free for the progress update
+                    self.progress(count, None)
+        finally:
+            report.rows_total = count
         staging.finish()
         if not report.ok:
             return staging
@@ -763,23 +792,21 @@ class FactImporter(BaseImporter):
                 )
         return staging
 
-    def _cached(self, row, text, cache, parser, column):
-        """`parser(text)`, remembered per distinct text (a file has few distinct months and currencies); an empty or
-        bad value is reported on every row it is in, as `_field` does."""
+    def _cached(self, row, text, cache, parser, name):
+        """`parser(text)`, kept per distinct good text; an empty or bad value is reported on every row, as `_field`
+        does."""
+        column = self.report.mapping[name]
         if not text:
             self.report.error(row, column, "a value is required here")
             return None
-        found = cache.get(text)
-        if found is None:
-            try:
-                found = (parser(text), None)
-            except ValueError as error:
-                found = (None, str(error))
-            if len(cache) < 10_000:
-                cache[text] = found
-        if found[1] is not None:
-            self.report.error(row, column, found[1], text)
-        return found[0]
+        try:
+            value = parser(text)
+        except ValueError as error:
+            self.report.error(row, column, str(error), text)
+            return None
+        if len(cache) < 10_000:
+            cache[text] = value
+        return value
 
     def plan(self, staging):
         counts, preview = staging.plan()
@@ -798,45 +825,9 @@ class FactImporter(BaseImporter):
                 )
 
     def write(self, staging):
-        from django.contrib.contenttypes.models import ContentType
-
-        from kam.audit.models import ObjectChange
-        from kam.core.context import current_context
-
         staging.write()
         # Fact rows are many: the audit trail gets one record per account and import, with the months touched.
-        context = current_context()
-        account_type = ContentType.objects.get_for_model(Account)
-
-        def record(account_id, name, created, replaced, rows):
-            return ObjectChange(
-                actor_id=context.actor_id,
-                actor_label=context.actor_label,
-                request_id=context.request_id,
-                source=context.source,
-                action=ObjectChange.Action.UPDATE,
-                content_type=account_type,
-                object_id=account_id,
-                object_repr=f"{name}: facts imported"[:300],
-                account_id=account_id,
-                before=None,
-                after={"file": self.filename, "months_created": created, "months_replaced": replaced, "rows": rows},
-            )
-
-        batch, account = [], None
-        for account_id, name, month, action, wanted in staging.changes():
-            if account is None or account["account_id"] != account_id:
-                if account is not None:
-                    batch.append(record(**account))
-                account = {"account_id": account_id, "name": name, "created": [], "replaced": [], "rows": 0}
-            account["created" if action == "c" else "replaced"].append(_month_text(month))
-            account["rows"] += wanted
-            if len(batch) >= 2000:
-                ObjectChange.objects.bulk_create(batch)
-                batch = []
-        if account is not None:
-            batch.append(record(**account))
-        ObjectChange.objects.bulk_create(batch)
+        staging.record_changes(self.filename)
 
 
 def _month_and_text(text: str) -> tuple:
@@ -850,30 +841,130 @@ def _month_text(value) -> str:
 
 class FactStaging:
     """The good rows of a facts file in temporary tables of the import's database session (PostgreSQL or SQLite):
-    rows are written in batches (COPY on PostgreSQL), then matched, compared and applied with a few set-based
-    statements. `drop()` removes the tables; they never outlive the session either."""
+    rows stream in (one open COPY on PostgreSQL, so that parsing in Python and inserting in PostgreSQL run side by
+    side), then matching, comparing and applying are a few set-based statements. `drop()` removes the tables; they
+    never outlive the session either."""
 
-    BATCH = 10_000
+    BATCH = 10_000  # rows per executemany on SQLite
+    CREATE_ROWS = (
+        "CREATE TEMPORARY TABLE kam_import_facts (row_no integer NOT NULL, account_number text NOT NULL, month date "
+        "NOT NULL, product_line text NOT NULL, currency text NOT NULL, revenue {money} NOT NULL, gross_profit {money} "
+        "NOT NULL)"
+    )
+    INSERT_ROWS = "INSERT INTO {rows} VALUES (%s, %s, %s, %s, %s, %s, %s)"
+    COPY_ROWS = "COPY {rows} FROM STDIN"
+    # Per (account number, month) of the file: its first row, how many rows, and the account (NULL: not in KAM).
+    GROUPS = (
+        "SELECT w.account_number, w.month, w.first_row, w.wanted, a.id AS account_id "
+        "FROM (SELECT account_number, month, MIN(row_no) AS first_row, COUNT(*) AS wanted FROM {rows} "
+        "GROUP BY account_number, month) w LEFT JOIN {account} a ON a.account_number = w.account_number"
+    )
+    UNKNOWN_ACCOUNTS = "SELECT first_row, account_number FROM {groups} WHERE account_id IS NULL ORDER BY first_row"
+    # ... and how many rows KAM holds for it: one index lookup each for a few groups; for many (PostgreSQL), one pass
+    # over the stored rows of the file's months (none at all when the file brings new months).
+    COUNTED = (
+        "SELECT g.account_id, g.account_number, g.month, g.first_row, g.wanted, (SELECT COUNT(*) FROM {fact} f "
+        "WHERE f.account_id = g.account_id AND f.month = g.month) AS current FROM {groups} g"
+    )
+    COUNTED_MANY = (
+        "SELECT g.account_id, g.account_number, g.month, g.first_row, g.wanted, COALESCE(c.n, 0) AS current "
+        "FROM {groups} g LEFT JOIN (SELECT account_id, month, COUNT(*) AS n FROM {fact} "
+        "WHERE month IN (SELECT DISTINCT month FROM {groups}) GROUP BY account_id, month) c "
+        "ON c.account_id = g.account_id AND c.month = g.month"
+    )
+    MANY_GROUPS = 50_000
+    # Only a month with as many stored rows as file rows can be unchanged, and then only if every row has its twin:
+    # rows counted +1 from the file and -1 from the database must balance to 0 (a multiset comparison).
+    CHANGED = (
+        "SELECT DISTINCT account_id, month FROM (SELECT account_id, month, SUM(side) AS balance FROM ("
+        "SELECT g.account_id, s.month, s.product_line, s.currency, s.revenue, s.gross_profit, 1 AS side "
+        "FROM {rows} s JOIN {counted} g ON g.account_number = s.account_number AND g.month = s.month "
+        "WHERE g.current = g.wanted UNION ALL "
+        "SELECT f.account_id, f.month, f.product_line, f.currency, f.revenue, f.gross_profit, -1 AS side "
+        "FROM {fact} f JOIN {counted} g ON g.account_id = f.account_id AND g.month = f.month "
+        "WHERE g.current = g.wanted) x "
+        "GROUP BY account_id, month, product_line, currency, revenue, gross_profit) d WHERE balance <> 0"
+    )
+    # c(reated): nothing stored; u(pdated): replaced; n(o change).
+    PLAN = (
+        "SELECT g.account_id, g.account_number, g.month, g.first_row, g.wanted, g.current, "
+        "CASE WHEN g.current = 0 THEN 'c' WHEN g.current <> g.wanted OR c.account_id IS NOT NULL THEN 'u' "
+        "ELSE 'n' END AS action FROM {counted} g "
+        "LEFT JOIN {changed} c ON c.account_id = g.account_id AND c.month = g.month"
+    )
+    COUNTS = "SELECT action, COUNT(*) FROM {plan} GROUP BY action"
+    PREVIEW = (
+        "SELECT first_row, action, account_number, month, current, wanted FROM {plan} "
+        "WHERE action <> 'n' ORDER BY first_row LIMIT 50"
+    )
+    DELETE_REPLACED = (
+        "DELETE FROM {fact} WHERE (account_id, month) IN (SELECT account_id, month FROM {plan} WHERE action = 'u')"
+    )
+    INSERT_FACTS = (
+        "INSERT INTO {fact} (created_at, updated_at, version, account_id, month, product_line, currency, revenue, "
+        "gross_profit) SELECT %s, %s, 1, p.account_id, s.month, s.product_line, s.currency, s.revenue, "
+        "s.gross_profit FROM {rows} s JOIN {plan} p ON p.account_number = s.account_number AND p.month = s.month "
+        "WHERE p.action <> 'n'"
+    )
+    # Every month of the file changes (the usual case: new months): all rows go in, matched to accounts directly.
+    INSERT_ALL_FACTS = (
+        "INSERT INTO {fact} (created_at, updated_at, version, account_id, month, product_line, currency, revenue, "
+        "gross_profit) SELECT %s, %s, 1, a.id, s.month, s.product_line, s.currency, s.revenue, s.gross_profit "
+        "FROM {rows} s JOIN {account} a ON a.account_number = s.account_number"
+    )
+    # One audit record per changed account, as `record_account_event` writes it, built in SQL for all accounts.
+    RECORD_CHANGES = (
+        "INSERT INTO {audit} (time, actor_id, actor_label, request_id, source, action, content_type_id, object_id, "
+        "object_repr, account_id, before, after) "
+        "SELECT %s, %s, %s, %s, %s, 'update', %s, p.account_id, {repr}, p.account_id, NULL, {after} "
+        "FROM {plan} p JOIN {account} a ON a.id = p.account_id WHERE p.action <> 'n' GROUP BY p.account_id, a.name"
+    )
+    AFTER = {
+        "postgresql": (
+            "jsonb_build_object('file', %s::text, "
+            "'months_created', COALESCE(jsonb_agg(to_char(p.month, 'YYYY-MM') ORDER BY p.month) "
+            "FILTER (WHERE p.action = 'c'), '[]'::jsonb), "
+            "'months_replaced', COALESCE(jsonb_agg(to_char(p.month, 'YYYY-MM') ORDER BY p.month) "
+            "FILTER (WHERE p.action = 'u'), '[]'::jsonb), 'rows', SUM(p.wanted))"
+        ),
+        "sqlite": (
+            "json_object('file', %s, "
+            "'months_created', (SELECT json_group_array(substr(m.month, 1, 7)) FROM (SELECT month FROM {plan} "
+            "WHERE account_id = p.account_id AND action = 'c' ORDER BY month) m), "
+            "'months_replaced', (SELECT json_group_array(substr(m.month, 1, 7)) FROM (SELECT month FROM {plan} "
+            "WHERE account_id = p.account_id AND action = 'u' ORDER BY month) m), 'rows', SUM(p.wanted))"
+        ),
+    }
+    REPR = {
+        "postgresql": "LEFT(a.name || ': facts imported', 300)",
+        "sqlite": "substr(a.name || ': facts imported', 1, 300)",
+    }
+    TABLES = ("plan", "changed", "counted", "groups", "rows")
 
     def __init__(self):
         self.vendor = connection.vendor
-        ops = connection.ops
-        self.temp = "pg_temp" if self.vendor == "postgresql" else "temp"
-        self.rows = f"{self.temp}.kam_import_facts"
-        self.groups = f"{self.temp}.kam_import_fact_groups"
-        self.changed = f"{self.temp}.kam_import_fact_changed"
-        self.plan_table = f"{self.temp}.kam_import_fact_plan"
-        self.account = ops.quote_name(Account._meta.db_table)
-        self.fact = ops.quote_name(FinancialFact._meta.db_table)
-        self.pending = []
-        money = "numeric(20, 4)" if self.vendor == "postgresql" else "decimal"  # as the stored facts
+        temp = "pg_temp" if self.vendor == "postgresql" else "temp"  # never a regular table of the same name
+        self.names = {name: f"{temp}.kam_import_fact_{name}" for name in self.TABLES}
+        self.names["rows"] = f"{temp}.kam_import_facts"
+        from kam.audit.models import ObjectChange
+
+        self.names.update(
+            audit=connection.ops.quote_name(ObjectChange._meta.db_table),
+            account=connection.ops.quote_name(Account._meta.db_table),
+            fact=connection.ops.quote_name(FinancialFact._meta.db_table),
+            money="numeric(20, 4)" if self.vendor == "postgresql" else "decimal",  # as the stored facts
+        )
+        self.pending, self._copy, self._copy_stack = [], None, None
+        self.add = self._copy_row if self.vendor == "postgresql" else self._buffer_row
         self.drop()
+        self._execute(self.CREATE_ROWS)
+
+    def _sql(self, template: str) -> str:
+        return template.format(**self.names)
+
+    def _execute(self, template: str, params=()):
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"CREATE TEMPORARY TABLE {self.rows.split('.')[1]} (row_no integer NOT NULL, account_number text "
-                f"NOT NULL, month date NOT NULL, product_line text NOT NULL, currency text NOT NULL, revenue {money} "
-                f"NOT NULL, gross_profit {money} NOT NULL)"
-            )
+            cursor.execute(self._sql(template), params)
 
     def canonical_money(self, text: str) -> str:
         """A money text that matched MONEY_FAST_RE as the database receives a stored amount. SQLite keeps decimals as
@@ -883,125 +974,122 @@ class FactStaging:
         whole, _, fraction = text.partition(".")
         return f"{whole}.{fraction:0<4}"
 
-    def add(self, row: tuple):
+    def _copy_row(self, row: tuple):
+        if self._copy is None:
+            self._copy_stack = ExitStack()
+            cursor = self._copy_stack.enter_context(connection.cursor())
+            self._copy = self._copy_stack.enter_context(cursor.copy(self._sql(self.COPY_ROWS)))
+        self._copy.write_row(row)
+
+    def _buffer_row(self, row: tuple):
         self.pending.append(row)
         if len(self.pending) >= self.BATCH:
-            self.flush()
+            self.pause()
 
-    def flush(self):
-        if not self.pending:
-            return
-        with connection.cursor() as cursor:
-            if self.vendor == "postgresql":
-                with cursor.copy(f"COPY {self.rows} FROM STDIN") as copy:
-                    for row in self.pending:
-                        copy.write_row(row)
-            else:
-                with transaction.atomic():  # one short transaction per batch, not one per row
-                    cursor.executemany(f"INSERT INTO {self.rows} VALUES (%s, %s, %s, %s, %s, %s, %s)", self.pending)
-        self.pending = []
+    def pause(self):
+        """End the running COPY (or write the pending batch): the session is free for other statements."""
+        if self._copy is not None:
+            stack, self._copy, self._copy_stack = self._copy_stack, None, None
+            stack.close()
+        if self.pending:
+            with connection.cursor() as cursor, transaction.atomic():  # one short transaction per batch
+                cursor.executemany(self._sql(self.INSERT_ROWS), self.pending)
+            self.pending = []
 
     def finish(self):
-        self.flush()
-        self._analyze(self.rows)
+        """All rows are in: group them by (account, month) and match the accounts."""
+        self.pause()
+        with self._tuned():
+            self._analyze("rows")
+            self._create("groups", self.GROUPS)
 
-    def _analyze(self, table):
+    @contextmanager
+    def _tuned(self):
+        """Statements over millions of rows: with PostgreSQL's default 4 MB of work memory every hash and sort spills
+        to disk, and JIT compilation costs more than it saves. For this transaction only."""
+        with transaction.atomic():
+            if self.vendor == "postgresql":
+                self._execute("SET LOCAL work_mem = '256MB'")
+                self._execute("SET LOCAL jit = off")
+            yield
+
+    def _analyze(self, name):
         if self.vendor == "postgresql":  # temporary tables are never analysed automatically
-            with connection.cursor() as cursor:
-                cursor.execute(f"ANALYZE {table}")
+            self._execute(f"ANALYZE {{{name}}}")
 
-    def _create(self, table, select, params=()):
-        with connection.cursor() as cursor:
-            cursor.execute(f"DROP TABLE IF EXISTS {table}")
-            cursor.execute(f"CREATE TEMPORARY TABLE {table.split('.')[1]} AS {select}", params)
-        self._analyze(table)
+    def _create(self, name, select):
+        table = self.names[name]
+        self._execute(f"DROP TABLE IF EXISTS {table}")
+        self._execute(f"CREATE TEMPORARY TABLE {table.split('.')[1]} AS {select}")
+        self._analyze(name)
 
     def unknown_accounts(self):
         """(first row, account number) of each (account number, month) whose account is not in KAM, in file order."""
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT MIN(s.row_no) AS first_row, s.account_number FROM {self.rows} s WHERE NOT EXISTS "
-                f"(SELECT 1 FROM {self.account} a WHERE a.account_number = s.account_number) "
-                "GROUP BY s.account_number, s.month ORDER BY first_row"
-            )
+            cursor.execute(self._sql(self.UNKNOWN_ACCOUNTS))
             while batch := cursor.fetchmany(1000):
                 yield from batch
 
     def plan(self):
-        """Decide per (account, month) of the file: c(reated), u(pdated: replaced) or n(o change). A month is unchanged
-        when the stored rows and the file's rows are the same multiset, compared in SQL. Returns the counts per
-        action and the first 50 changes in file order."""
-        self._create(
-            self.groups,
-            f"SELECT a.id AS account_id, w.account_number, w.month, w.first_row, w.wanted, COUNT(f.id) AS current "
-            f"FROM (SELECT account_number, month, MIN(row_no) AS first_row, COUNT(*) AS wanted FROM {self.rows} "
-            f"GROUP BY account_number, month) w JOIN {self.account} a ON a.account_number = w.account_number "
-            f"LEFT JOIN {self.fact} f ON f.account_id = a.id AND f.month = w.month "
-            "GROUP BY a.id, w.account_number, w.month, w.first_row, w.wanted",
-        )
-        # Only months with as many stored rows as file rows can be unchanged; every row must then match one to one.
-        self._create(
-            self.changed,
-            "SELECT DISTINCT account_id, month FROM (SELECT account_id, month, product_line, currency, revenue, "
-            "gross_profit, SUM(side) AS balance FROM ("
-            "SELECT g.account_id, s.month, s.product_line, s.currency, s.revenue, s.gross_profit, 1 AS side "
-            f"FROM {self.rows} s JOIN {self.groups} g ON g.account_number = s.account_number AND g.month = s.month "
-            "WHERE g.current = g.wanted UNION ALL "
-            "SELECT f.account_id, f.month, f.product_line, f.currency, f.revenue, f.gross_profit, -1 AS side "
-            f"FROM {self.fact} f JOIN {self.groups} g ON g.account_id = f.account_id AND g.month = f.month "
-            "WHERE g.current = g.wanted) x "
-            "GROUP BY account_id, month, product_line, currency, revenue, gross_profit) d WHERE balance <> 0",
-        )
-        self._create(
-            self.plan_table,
-            "SELECT g.account_id, g.account_number, g.month, g.first_row, g.wanted, g.current, "
-            "CASE WHEN g.current = 0 THEN 'c' WHEN g.current <> g.wanted OR c.account_id IS NOT NULL THEN 'u' "
-            f"ELSE 'n' END AS action FROM {self.groups} g "
-            f"LEFT JOIN {self.changed} c ON c.account_id = g.account_id AND c.month = g.month",
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT action, COUNT(*) FROM {self.plan_table} GROUP BY action")
-            counts = dict(cursor.fetchall())
-            cursor.execute(
-                f"SELECT first_row, action, account_number, month, current, wanted FROM {self.plan_table} "
-                "WHERE action <> 'n' ORDER BY first_row LIMIT 50"
-            )
-            preview = cursor.fetchall()
+        """Decide c/u/n per (account, month) of the file; return the counts per action and the first 50 changes in
+        file order."""
+        with self._tuned():
+            with connection.cursor() as cursor:
+                cursor.execute(self._sql("SELECT COUNT(*) FROM {groups}"))
+                many = cursor.fetchone()[0] > self.MANY_GROUPS and self.vendor == "postgresql"
+            self._create("counted", self.COUNTED_MANY if many else self.COUNTED)
+            self._create("changed", self.CHANGED)
+            self._create("plan", self.PLAN)
+            with connection.cursor() as cursor:
+                cursor.execute(self._sql(self.COUNTS))
+                counts = dict(cursor.fetchall())
+                cursor.execute(self._sql(self.PREVIEW))
+                preview = cursor.fetchall()
+        self.counts = counts
         return counts, preview
 
     def write(self):
-        """Replace the changed months: delete their stored rows, insert the file's rows. Inside the apply transaction."""
+        """Replace the changed months: delete their stored rows, insert the file's. Inside the apply transaction."""
         now = timezone.now()
         stamp = connection.ops.adapt_datetimefield_value(now) if self.vendor == "sqlite" else now
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"DELETE FROM {self.fact} WHERE (account_id, month) IN "
-                f"(SELECT account_id, month FROM {self.plan_table} WHERE action = 'u')"
-            )
-            cursor.execute(
-                f"INSERT INTO {self.fact} (created_at, updated_at, version, account_id, month, product_line, "
-                "currency, revenue, gross_profit) "
-                "SELECT %s, %s, 1, p.account_id, s.month, s.product_line, s.currency, s.revenue, s.gross_profit "
-                f"FROM {self.rows} s JOIN {self.plan_table} p ON p.account_number = s.account_number "
-                "AND p.month = s.month WHERE p.action <> 'n'",
-                [stamp, stamp],
-            )
+        with self._tuned():
+            if self.counts.get("u"):
+                self._execute(self.DELETE_REPLACED)
+            self._execute(self.INSERT_ALL_FACTS if not self.counts.get("n") else self.INSERT_FACTS, [stamp, stamp])
 
-    def changes(self):
-        """(account id, name, month, action, rows) of every changed month, by account: read in chunks (a server-side
-        cursor on PostgreSQL), for the audit records."""
-        with connection.chunked_cursor() as cursor:
-            cursor.execute(
-                f"SELECT p.account_id, a.name, p.month, p.action, p.wanted FROM {self.plan_table} p "
-                f"JOIN {self.account} a ON a.id = p.account_id WHERE p.action <> 'n' ORDER BY p.account_id, p.month"
-            )
-            while batch := cursor.fetchmany(2000):
-                yield from batch
+    def record_changes(self, filename: str):
+        from django.contrib.contenttypes.models import ContentType
 
-    def drop(self):
-        with connection.cursor() as cursor:
-            for table in (self.plan_table, self.changed, self.groups, self.rows):
-                cursor.execute(f"DROP TABLE IF EXISTS {table}")
+        from kam.core.context import current_context
+
+        context = current_context()
+        now = timezone.now()
+        if self.vendor == "sqlite":
+            now = connection.ops.adapt_datetimefield_value(now)
+            self._execute("CREATE INDEX {plan}_account ON kam_import_fact_plan (account_id, month)")
+        template = self.RECORD_CHANGES.replace("{after}", self.AFTER[self.vendor])
+        self._execute(
+            template.replace("{repr}", self.REPR[self.vendor]),
+            [
+                now,
+                context.actor_id,
+                context.actor_label,
+                context.request_id,
+                context.source,
+                ContentType.objects.get_for_model(Account).pk,
+                filename,
+            ],
+        )
+
+    def drop(self, *, quietly=False):
+        try:
+            self.pending = []
+            self.pause()
+            for name in self.TABLES:
+                self._execute(f"DROP TABLE IF EXISTS {{{name}}}")
+        except DatabaseError:
+            if not quietly:
+                raise
 
 
 class WalletImporter(BaseImporter):

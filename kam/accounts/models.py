@@ -1,12 +1,23 @@
 from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
-from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db import connection, models
+from django.db.models import Q
 from django.urls import reverse
 
 from kam.accounts.choices import AccountStatus, ImportKind, ImportStatus, TeamRole
 from kam.core.models import KamModel
 from kam.core.roles import Role
+
+
+def in_subtree(path: str, field: str = "tree_path") -> Q:
+    """Rows whose tree path starts with `path` (which ends with "/"): the accounts of that subtree. SQLite's LIKE
+    ignores case and so never uses an index; there the same set is also stated as a range of paths, which is exact
+    because "/" sorts right before "0" (byte order, SQLite's default collation). PostgreSQL's index answers the LIKE."""
+    condition = Q(**{f"{field}__startswith": path})
+    if connection.vendor == "sqlite":
+        condition &= Q(**{f"{field}__gte": path, f"{field}__lt": path[:-1] + "0"})
+    return condition
+
 
 currency_validator = RegexValidator(r"^[A-Z]{3}$", "Use a three-letter ISO 4217 code such as EUR or USD.")
 MONEY = {"max_digits": 20, "decimal_places": 4}
@@ -52,6 +63,8 @@ class Account(KamModel):
         indexes = [
             models.Index(fields=["status", "name"]),
             models.Index(fields=["parent", "name"]),
+            # The key accounts (1 % of a large tenant), in list order: their list and counts read only these.
+            models.Index(fields=["is_key_account", "name", "account_number"], name="account_key_by_name"),
         ]
 
     def __str__(self):
@@ -74,16 +87,19 @@ class Account(KamModel):
     @classmethod
     def scope_filter(cls, user):
         # A team member sees the account they are on and its whole subtree (the global account's subsidiaries).
-        return Q(
-            Exists(
-                AccountTeamMember.objects.filter(user=user)
-                .annotate(outer_path=models.ExpressionWrapper(OuterRef("tree_path"), output_field=models.CharField()))
-                .filter(outer_path__startswith=models.F("account__tree_path"))
-            )
-        )
+        # The user's team paths are read first (one small query, each time a queryset is restricted, so never stale):
+        # a constant prefix per path is an index range scan on tree_path. A pattern built from each row's join
+        # (EXISTS … tree_path LIKE member_path || '%') cannot use the index and took ~0.3 s per query at 200,000
+        # accounts (docs/performance.md).
+        paths = sorted(set(AccountTeamMember.objects.filter(user=user).values_list("account__tree_path", flat=True)))
+        condition = Q(pk__in=[])
+        for path in paths:
+            if not any(path.startswith(other) for other in paths if other != path):  # already in a wider subtree
+                condition |= in_subtree(path)
+        return condition
 
     def subtree(self):
-        return Account.objects.filter(tree_path__startswith=self.tree_path)
+        return Account.objects.filter(in_subtree(self.tree_path))
 
 
 class AccountScopedModel(KamModel):

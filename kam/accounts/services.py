@@ -5,7 +5,7 @@ from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 
-from kam.accounts.models import Account, AccountTeamMember
+from kam.accounts.models import Account, AccountTeamMember, in_subtree
 from kam.core.services import assign, lock_for_update
 
 
@@ -54,7 +54,7 @@ def move_subtree(account: Account):
     old_path = Account.objects.filter(pk=account.pk).values_list("tree_path", flat=True).get()
     new_path = _path_for(account, parent)
     depth_change = (parent.depth + 1 if parent else 0) - account.depth
-    Account.objects.filter(tree_path__startswith=old_path).update(
+    Account.objects.filter(in_subtree(old_path)).update(
         tree_path=Concat(Value(new_path), Substr("tree_path", len(old_path) + 1)),
         depth=F("depth") + depth_change,
     )

@@ -1,0 +1,83 @@
+"""`make bench` at a tiny scale, inside the normal suite, so that the harness never rots. It runs every step — generate
+two tenant sizes, count each page's queries at both, load every page, serve the ceiling through a real granian server
+and load it over HTTP, import a facts file (check and apply), PostgreSQL's COPY of it when the suite runs there, a
+second file for the memory row — and asserts that the table has every row. It asserts no speed."""
+
+import socket
+
+import pytest
+from django.db import connection
+
+from bench import django_side, harness
+from bench.run import environment, start_server, stop
+from kam.core.generate import generate
+
+TINY, LARGER = 0.0005, 0.0015  # 100 and 300 customers: 1 and 3 key accounts
+
+
+def free_port() -> int:
+    """A free port of the bench range (8100-8199), so that parallel runs do not collide."""
+    for port in range(8150, 8200):
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) != 0:
+                return port
+    pytest.skip("no free port in 8150-8199")
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": tmp_path}},
+    }
+    return tmp_path
+
+
+def test_the_bench_harness_produces_every_row_of_its_table(db, media, tmp_path):
+    backend = connection.vendor
+    generate(scale=TINY)
+    small = django_side.count_queries()["counts"]
+    generate(scale=LARGER, prefix="BIG", allow_existing=True)  # the same database, now a larger tenant
+    measured = django_side.count_queries()
+    large, targets = measured["counts"], measured["targets"]
+    pages = harness.key_pages(targets)
+
+    # The ceiling through the production server (no database needed for /healthz), the pages in-process.
+    port = free_port()
+    server = start_server(environment(f"sqlite:///{tmp_path / 'ceiling.sqlite3'}", var=tmp_path / "var"), port)
+    try:
+        ceiling = harness.http_load(f"http://127.0.0.1:{port}/healthz", {}, duration=1, connections=2)
+    finally:
+        stop(server)
+    rows = [harness.page_row(backend, pages[0], ceiling)]
+    rows += django_side.measure_in_process(backend, pages[1:], targets, duration=0.05)
+    for row in rows:
+        row.queries_small, row.queries_large = small.get(row.key), large.get(row.key)
+
+    months = django_side.import_months(2)
+    big_months = django_side.import_months(5)[:3]
+    django_side.ensure_fx(months + big_months)
+    small_file, big_file = media / "imports" / "small.csv", media / "imports" / "big.csv"
+    written = django_side.write_facts_csv(str(small_file), months)
+    django_side.write_facts_csv(str(big_file), big_months)
+    result = django_side.run_import(str(small_file), apply=True)
+    rows += harness.import_rows(backend, result)
+    if backend == "postgresql":
+        rows += harness.copy_rows(backend, django_side.raw_copy(str(small_file)))
+    rows.append(harness.big_file_row(backend, django_side.run_import(str(big_file), apply=False)))
+    harness.evaluate(rows, scale=TINY)
+
+    assert {(r.backend, r.key) for r in rows} == harness.expected_keys(pages, [backend], big_file=True)
+    assert ceiling.ok > 0 and ceiling.errors == 0
+    assert all(r.rps and not r.errors for r in rows if r.section in ("ceiling", "page", "api")), rows
+    assert all(r.queries_small and r.queries_large for r in rows if r.section in ("page", "api"))
+    assert result["check"]["rows"] == result["apply"]["rows"] == written["rows"] == targets["accounts"] * 2 == 800
+    assert result["apply"]["status"] == "applied" and all(r.rows_per_s for r in rows if r.section == "import")
+    assert next(r for r in rows if r.key == "memory-large").ratio is not None
+
+    outcome = harness.BenchResult(started="2026-11-28T00:00:00", config={"scale": TINY}, machine=harness.machine_info())
+    outcome.rows = rows
+    json_path, md_path = harness.write_outputs(outcome, tmp_path / "results")
+    table = harness.render_text(rows)
+    assert json_path.exists() and md_path.exists()
+    assert all(row.name in table and row.name in md_path.read_text() for row in rows)
