@@ -235,6 +235,7 @@ class Row:
     target: str = ""
     met: bool | None = None
     note: str = ""
+    loadavg: str = field(default_factory=lambda: _loadavg())  # the machine's load when the row was measured
 
 
 @dataclass

@@ -1,5 +1,6 @@
 import django_filters
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Concat
 from django_filters.widgets import BooleanWidget
 
 from kam.accounts.choices import AccountStatus, ImportKind, ImportStatus
@@ -30,8 +31,23 @@ class SearchFilterSet(django_filters.FilterSet):
         return queryset.filter(condition)
 
 
+def order_for_search(field: str, descending: bool = False):
+    """ORDER BY `field` for searched lists: the same order, written as an expression that no index answers. A search
+    matches names that sort together ("Vegaline …"); ordered by the indexed column, the database walks that index
+    from "A" until it has a page of matches — most of the table (0.5 s at 200,000 accounts) — instead of fetching
+    the matches through the search indexes and sorting them (15 ms). A search matching most accounts pays instead
+    (0.3 s at 200,000); searches for a name are narrow. docs/performance.md"""
+    expression = Concat(F(field), Value(""))
+    return expression.desc() if descending else expression.asc()
+
+
 class AccountFilterSet(SearchFilterSet):
     search_fields = ("name", "legal_name", "account_number", "crm_id")
+
+    def search(self, queryset, name, value):
+        found = super().search(queryset, name, value)
+        return found.order_by(order_for_search("name"), "account_number") if value.strip() else found
+
     status = django_filters.ChoiceFilter(choices=AccountStatus.choices, empty_label="Any status")
     is_key_account = django_filters.BooleanFilter(label="Key account", widget=YesNoAnyWidget)
     top_level = django_filters.BooleanFilter(

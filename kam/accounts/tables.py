@@ -1,5 +1,6 @@
 import django_tables2 as tables
 
+from kam.accounts.filtersets import order_for_search
 from kam.accounts.models import Account, FxRate, ImportRun
 
 
@@ -27,6 +28,15 @@ class AccountTable(tables.Table):
         attrs = {"class": "table"}
         order_by = ("name",)
         empty_text = "No accounts match."
+
+    def __init__(self, *args, request=None, **kwargs):
+        self.request = request  # django-tables2 applies the default ordering (order_name) before it stores the request
+        super().__init__(*args, request=request, **kwargs)
+
+    def order_name(self, queryset, is_descending):
+        if self.request is not None and self.request.GET.get("q", "").strip():  # see order_for_search
+            return queryset.order_by(order_for_search("name", is_descending), "account_number"), True
+        return queryset, False  # the name index
 
 
 class FxRateTable(tables.Table):
