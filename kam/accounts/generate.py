@@ -17,6 +17,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 
 from kam.accounts.choices import AccountStatus, TeamRole
+from kam.accounts.demo import INDUSTRIES, STEMS, SUFFIXES  # one vocabulary for the demo and generated tenants
 from kam.accounts.figures import add_months
 from kam.accounts.models import Account, AccountTeamMember, FinancialFact, FxRate, WalletEstimate
 from kam.core.generate import GenerateRefused, guard, step
@@ -38,36 +39,8 @@ COUNTRIES = {
     "SE": (5, "SEK", "EMEA", "AB"),
     "JP": (8, "JPY", "APAC", "K.K."),
 }
-INDUSTRIES = [
-    "Automotive",
-    "Chemicals",
-    "Food & beverage",
-    "Logistics",
-    "Machinery",
-    "Pharmaceuticals",
-    "Retail",
-    "Energy",
-    "Telecommunications",
-    "Construction",
-]
 PRODUCT_LINES = ["Components", "Systems", "Services", "Spare parts", ""]  # "" = unspecified, a line of its own
-STEMS = "Alder Borealis Cobalt Delta Elbe Fjord Granite Helix Iris Juniper Kestrel Lumen Meridian Nordic Orion Pioneer"
-STEMS = (STEMS + " Quartz Rhine Summit Tundra Union Vega Westbrook Xenon Yarrow Zenith").split()
 TAILS = ["", "tec", "ware", "line", "corp", "flow"]
-SUFFIXES = [
-    "Industries",
-    "Group",
-    "Holding",
-    "Systems",
-    "Logistics",
-    "Foods",
-    "Pharma",
-    "Energy",
-    "Retail",
-    "Werke",
-    "Manufacturing",
-    "Solutions",
-]
 CITIES = [
     "Hamburg",
     "Lyon",
