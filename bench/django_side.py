@@ -297,8 +297,10 @@ def database_info() -> dict:
             cursor.execute("SHOW server_version")
             version = cursor.fetchone()[0]
             names = ["shared_buffers", "work_mem", "max_wal_size", "synchronous_commit", "jit"]
-            cursor.execute("SELECT name, setting, unit FROM pg_settings WHERE name = ANY(%s) ORDER BY name", [names])
-            settings = {n: f"{s}{' × ' + u if u else ''}" for n, s, u in cursor.fetchall()}
+            cursor.execute(
+                "SELECT name, current_setting(name) FROM pg_settings WHERE name = ANY(%s) ORDER BY name", [names]
+            )
+            settings = dict(cursor.fetchall())
             return {"postgresql": version, "postgresql_settings": settings}
         cursor.execute("SELECT sqlite_version()")
         return {"sqlite": cursor.fetchone()[0]}
