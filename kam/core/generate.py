@@ -246,26 +246,18 @@ def record_summary(ctx: GenerateContext):
     """One audit record for the whole run (not one per generated row): who ran it, with which parameters, what it
     created. A step may name the object it belongs to (`ctx.shared["summary_object"] = (model, pk)`): the accounts
     step names the first generated account, whose History then shows the run; no account's activity feed does."""
-    from django.contrib.contenttypes.models import ContentType
 
     from kam.audit.models import ObjectChange
-    from kam.core.context import current_context
+    from kam.audit.services import write_change
 
-    context = current_context()
     anchor = ctx.shared.get("summary_object")  # (model, pk) chosen by a step; else the audit record stands alone
     model, object_id = anchor if anchor else (ObjectChange, 0)
     summary = ", ".join(f"{n:,} {label}" for label, n in ctx.counts.items())
-    ObjectChange.objects.create(
-        actor_id=context.actor_id,
-        actor_label=context.actor_label,
-        request_id=context.request_id,
-        source=context.source,
-        action=ObjectChange.Action.CREATE,
-        content_type=ContentType.objects.get_for_model(model),
-        object_id=object_id,
-        object_repr=f"Generated tenant {ctx.prefix} (scale {ctx.scale:g}): {summary}"[:300],
-        account_id=None,
-        before=None,
+    write_change(
+        model,
+        object_id,
+        ObjectChange.Action.CREATE,
+        f"Generated tenant {ctx.prefix} (scale {ctx.scale:g}): {summary}",
         after={
             "generated": True,
             "scale": ctx.scale,
