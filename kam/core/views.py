@@ -15,6 +15,7 @@ from django_tables2 import RequestConfig
 
 from kam.audit.services import changes_for
 from kam.core.exports import csv_response, table_rows, xlsx_response
+from kam.core.pagination import CappedCountPaginator
 from kam.core.permissions import ADD, CHANGE, DELETE, VIEW, role_allows
 from kam.core.services import StaleObject
 
@@ -66,7 +67,9 @@ class ObjectListView(PermissionMixin, FilterView):
             except ValueError:
                 per_page = PAGE_SIZES[0]
             per_page = per_page if per_page in PAGE_SIZES else PAGE_SIZES[0]
-            RequestConfig(self.request, paginate={"per_page": per_page}).configure(table)
+            RequestConfig(
+                self.request, paginate={"per_page": per_page, "paginator_class": CappedCountPaginator}
+            ).configure(table)
         else:
             RequestConfig(self.request, paginate=False).configure(table)
         return table
