@@ -2,9 +2,10 @@ import django_tables2 as tables
 
 from kam.accounts.filtersets import order_for_search
 from kam.accounts.models import Account, FxRate, ImportRun
+from kam.core.tables import KamTable
 
 
-class AccountTable(tables.Table):
+class AccountTable(KamTable):
     name = tables.Column(linkify=True)
     account_number = tables.Column("Account number")
     parent = tables.Column(linkify=True, verbose_name="Parent", order_by=("parent__name",))
@@ -29,17 +30,13 @@ class AccountTable(tables.Table):
         order_by = ("name",)
         empty_text = "No accounts match."
 
-    def __init__(self, *args, request=None, **kwargs):
-        self.request = request  # django-tables2 applies the default ordering (order_name) before it stores the request
-        super().__init__(*args, request=request, **kwargs)
-
     def order_name(self, queryset, is_descending):
         if self.request is not None and self.request.GET.get("q", "").strip():  # see order_for_search
             return queryset.order_by(order_for_search("name", is_descending), "account_number"), True
         return queryset, False  # the name index
 
 
-class FxRateTable(tables.Table):
+class FxRateTable(KamTable):
     month = tables.DateColumn("Y-m")
 
     class Meta:
@@ -48,7 +45,7 @@ class FxRateTable(tables.Table):
         attrs = {"class": "table"}
 
 
-class ImportRunTable(tables.Table):
+class ImportRunTable(KamTable):
     original_name = tables.Column("File", linkify=True)
 
     class Meta:

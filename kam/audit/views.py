@@ -6,6 +6,7 @@ from django.views.generic import DetailView
 from kam.accounts.filtersets import SearchFilterSet
 from kam.audit.models import ObjectChange
 from kam.core.permissions import GLOBAL_SCOPE_ROLES
+from kam.core.tables import KamTable
 from kam.core.views import ObjectListView, PermissionMixin
 
 
@@ -23,7 +24,7 @@ class ObjectChangeFilterSet(SearchFilterSet):
         fields = ["q", "action", "content_type", "since", "until"]
 
 
-class ObjectChangeTable(tables.Table):
+class ObjectChangeTable(KamTable):
     time = tables.DateTimeColumn(linkify=True, format="Y-m-d H:i:s")
     content_type = tables.Column("Type")
 

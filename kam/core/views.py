@@ -4,6 +4,7 @@
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -61,17 +62,19 @@ class ObjectListView(PermissionMixin, FilterView):
 
     def get_table(self, data, paginate=True):
         table = self.table_class(data, request=self.request)
+        RequestConfig(self.request, paginate=False).configure(table)  # sorting from ?sort=
         if paginate:
             try:
                 per_page = int(self.request.GET.get("per_page", PAGE_SIZES[0]))
             except ValueError:
                 per_page = PAGE_SIZES[0]
             per_page = per_page if per_page in PAGE_SIZES else PAGE_SIZES[0]
-            RequestConfig(
-                self.request, paginate={"per_page": per_page, "paginator_class": CappedCountPaginator}
-            ).configure(table)
-        else:
-            RequestConfig(self.request, paginate=False).configure(table)
+            try:
+                table.paginate(CappedCountPaginator, per_page=per_page, page=self.request.GET.get("page", 1))
+            except PageNotAnInteger:
+                table.paginate(CappedCountPaginator, per_page=per_page, page=1)
+            except EmptyPage:
+                table.paginate(CappedCountPaginator, per_page=per_page, page=table.paginator.num_pages)
         return table
 
     def get(self, request, *args, **kwargs):
