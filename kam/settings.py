@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "kam.users",
     "kam.audit",
     "kam.accounts",
+    "kam.selection",
 ]
 
 MIDDLEWARE = [
