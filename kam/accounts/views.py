@@ -75,6 +75,7 @@ class AccountDetailView(ObjectDetailView):
             ancestors=[ancestors[pk] for pk in account.ancestor_ids() if pk in ancestors],
             subsidiary_count=account.subtree().count() - 1,
         )
+        context.update(_selection_actions(account, user))
         tab = context["active_tab"]
         if tab == "overview":
             context["chart"] = mark_safe(self._chart(subtree if context["subsidiary_count"] else own))  # noqa: S308 - built from escaped parts
@@ -109,6 +110,21 @@ class AccountDetailView(ObjectDetailView):
                 Series("Gross profit", [g for _, _, g in last], "series-2"),
             ],
         ).to_svg()
+
+
+def _selection_actions(account, user) -> dict:
+    """Links to the selection workbench's actions on this account, for the roles that may take them."""
+    from kam.core.permissions import ADD, CHANGE, has_global_scope
+    from kam.selection.models import AccountRating, KeyAccountDesignation
+
+    top_level = account.parent_id is None
+    return {
+        "can_rate": top_level and role_allows(user, ADD, AccountRating),
+        "can_propose": top_level and not account.is_key_account and role_allows(user, ADD, KeyAccountDesignation),
+        "can_remove_key": account.is_key_account
+        and has_global_scope(user)
+        and role_allows(user, CHANGE, KeyAccountDesignation),
+    }
 
 
 class AccountEditView(ObjectEditView):

@@ -1,6 +1,6 @@
 from django.urls import reverse
 
-from kam.core.permissions import GLOBAL_SCOPE_ROLES, IMPORT, role_allows
+from kam.core.permissions import GLOBAL_SCOPE_ROLES, IMPORT, VIEW, role_allows
 
 
 def navigation(request):
@@ -16,6 +16,12 @@ def navigation(request):
     ]
     if role_allows(user, IMPORT, ImportRun):
         items.append(("Imports", reverse("accounts:import_list")))
+    from kam.selection.models import KeyAccountDesignation, ScoringModel
+
+    if role_allows(user, VIEW, ScoringModel):
+        items.append(("Selection", reverse("selection:workbench")))
+    elif role_allows(user, VIEW, KeyAccountDesignation):
+        items.append(("Key account decisions", reverse("selection:designation_list")))
     if user.role in GLOBAL_SCOPE_ROLES:
         items.append(("Audit log", reverse("audit:change_list")))
     items.append(("API", "/api/v1/docs"))

@@ -12,6 +12,7 @@ from django.utils.functional import cached_property
 
 from kam.accounts.models import Account, AccountScopedModel
 from kam.core.models import KamModel
+from kam.core.permissions import RestrictedQuerySet
 from kam.core.roles import Role
 from kam.selection.choices import (
     DesignationKind,
@@ -182,6 +183,9 @@ class SelectionResult(models.Model):
         default=list, help_text="Each criterion's normalised value (0–1), in the run's order."
     )
 
+    objects = RestrictedQuerySet.as_manager()
+    permission_actions = LEAD_ONLY
+
     class Meta:
         ordering = ["run", "rank"]
         constraints = [models.UniqueConstraint(fields=["run", "account"], name="one_result_per_run_account")]
@@ -189,6 +193,14 @@ class SelectionResult(models.Model):
 
     def __str__(self):
         return f"#{self.rank} {self.account_id} in run {self.run_id}"
+
+    @classmethod
+    def scope_filter(cls, user):
+        return Q(pk__in=[])
+
+    @property
+    def segment_name(self):
+        return self.run.quadrant_name(self.segment)
 
     @cached_property
     def contributions(self) -> dict:

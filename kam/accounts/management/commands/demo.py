@@ -27,6 +27,9 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS("Demo company created."))
         else:
             self.stdout.write("Demo company already present: nothing added.")
+        from kam.selection import demo as selection_demo
+
+        selection_demo.generate(stdout=self.stdout)
         if not serve:
             self.print_logins(None)
             return
