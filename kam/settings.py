@@ -225,6 +225,10 @@ TASKS = {
     }
 }
 
+# Selection runs started from a page are computed in the request below this many top-level accounts (well under a
+# second); above it the worker computes them and the page shows progress.
+KAM_SELECTION_INLINE_ACCOUNTS = int(os.environ.get("KAM_SELECTION_INLINE_ACCOUNTS", "5000"))
+
 # Uploads: imports above this size are refused with a clear message instead of filling memory or disk.
 KAM_IMPORT_MAX_BYTES = int(os.environ.get("KAM_IMPORT_MAX_BYTES", str(50 * 1024 * 1024)))
 # Imports with more rows than this run as a background job with a progress bar.

@@ -41,8 +41,38 @@ def world(users, portfolio, tmp_path):
     from kam.audit.models import ObjectChange
 
     change = ObjectChange.objects.filter(account_id=portfolio.other.pk).first()
+    # The selection workbench: a scoring model, a finished run over the portfolio (EUR facts and wallets need no
+    # FX rates), a rating and an open proposal on each team's account.
+    from kam.selection import services as selection
+    from kam.selection.config import default_criteria
+
+    factories.fact(portfolio.own, "2026-01", 1000, 300)
+    factories.fact(portfolio.own_child, "2025-01", 800, 200)
+    factories.fact(portfolio.other, "2026-01", 500, 100)
+    factories.wallet(portfolio.own, 2026, 10_000)
+    factories.wallet(portfolio.other, 2026, 5_000)
+    model = selection.create_model(name="Matrix", criteria=default_criteria())
+    run = selection.execute_run(selection.start_run(model, users.lead).pk)
+    assert run.status == "done", run.message
+    ratings = {
+        "own": selection.set_rating(portfolio.own, "market_leader", 4, users.kam),
+        "other": selection.set_rating(portfolio.other, "market_leader", 2, portfolio.other_kam),
+    }
+    designations = {
+        "own": selection.propose(portfolio.own, users.kam, "Grows fast"),
+        "other": selection.propose(portfolio.other, portfolio.other_kam, "Large wallet"),
+    }
     return SimpleNamespace(
-        users=users, p=portfolio, import_own=import_own, import_other=import_other, tokens=tokens, change=change
+        users=users,
+        p=portfolio,
+        import_own=import_own,
+        import_other=import_other,
+        tokens=tokens,
+        change=change,
+        model=model,
+        run=run,
+        ratings=ratings,
+        designations=designations,
     )
 
 
@@ -60,6 +90,21 @@ def page_matrix():
 
     def change(w, which):
         return {"pk": w.change.pk}
+
+    def model(w, which):
+        return {"pk": w.model.pk}
+
+    def sel_run(w, which):
+        return {"pk": w.run.pk}
+
+    def result(w, which):
+        return {"pk": w.run.pk, "account_id": w.p.own.pk}
+
+    def rating(w, which):
+        return {"pk": w.ratings[which].pk}
+
+    def designation(w, which):
+        return {"pk": w.designations[which].pk}
 
     def token(w, which):
         owner = w.users.kam
@@ -93,6 +138,32 @@ def page_matrix():
         "accounts:import_mapping": ("post", run, IMPORTERS, IMPORTERS),  # an empty mapping re-shows the form
         "audit:change_list": ("get", None, LEADS_ONLY, None),
         "audit:change": ("get", change, LEADS_ONLY, None),
+        # Selection: the workbench is the programme lead's (no team scope); ratings and decisions follow the account.
+        "selection:workbench": ("get", None, LEADS_ONLY, None),
+        "selection:model_list": ("get", None, LEADS_ONLY, None),
+        "selection:model_add": ("get", None, LEADS_ONLY, None),
+        "selection:model": ("get", model, LEADS_ONLY, None),
+        "selection:model_edit": ("get", model, LEADS_ONLY, None),
+        "selection:model_delete": ("get", model, LEADS_ONLY, None),
+        "selection:model_history": ("get", model, LEADS_ONLY, None),
+        "selection:model_run": ("post", model, {**LEADS_ONLY, "admin": 302, "lead": 302}, None),
+        "selection:run_list": ("get", None, LEADS_ONLY, None),
+        "selection:run": ("get", sel_run, LEADS_ONLY, None),
+        "selection:result": ("get", result, LEADS_ONLY, None),
+        "selection:run_matrix": ("get", sel_run, LEADS_ONLY, None),
+        "selection:run_capacity": ("get", sel_run, LEADS_ONLY, None),
+        "selection:run_retiering": ("get", sel_run, LEADS_ONLY, None),
+        "selection:run_propose": ("post", sel_run, {**LEADS_ONLY, "admin": 302, "lead": 302}, None),
+        "selection:run_delete": ("get", sel_run, LEADS_ONLY, None),
+        "selection:rating_list": ("get", None, ALL, None),
+        "selection:rating_set": ("get", None, {**ALL, "sponsor": 403, "viewer": 403}, None),
+        "selection:rating_delete": ("get", rating, delete_own, delete_other),
+        "selection:designation_list": ("get", None, ALL, None),
+        "selection:designation_add": ("get", None, {**ALL, "sponsor": 403, "viewer": 403}, None),
+        "selection:designation": ("get", designation, detail_own, detail_other),
+        # An empty POST decides nothing: the page is shown again with the reason, to whoever may see it.
+        "selection:designation_decide": ("post", designation, detail_own, detail_other),
+        "selection:dedesignate": ("get", account, LEADS_ONLY, LEADS_ONLY),
         "users:profile": ("get", None, ALL, None),
         # Only the KAM owns the token used here: everyone else is told it does not exist.
         "users:token_revoke": ("post", token, {**dict.fromkeys(ROLES, 404), "kam": 302}, None),
@@ -161,6 +232,32 @@ def api_matrix():
         ("GET", "/api/v1/imports/{import_id}"): (IMPORTERS, IMPORTERS),
         ("POST", "/api/v1/imports/{import_id}/apply"): (IMPORTERS, IMPORTERS),
         ("GET", "/api/v1/me"): (ALL, None),
+        # Selection: the workbench (models, runs, results) is the programme lead's; it has no team scope.
+        ("GET", "/api/v1/selection/models"): (LEADS_ONLY, None),
+        ("POST", "/api/v1/selection/models"): (create, None),
+        ("GET", "/api/v1/selection/models/{model_id}"): (LEADS_ONLY, None),
+        ("PATCH", "/api/v1/selection/models/{model_id}"): (LEADS_ONLY, None),
+        ("DELETE", "/api/v1/selection/models/{model_id}"): ({**LEADS_ONLY, "admin": 204, "lead": 204}, None),
+        ("POST", "/api/v1/selection/models/{model_id}/runs"): ({**LEADS_ONLY, "admin": 202, "lead": 202}, None),
+        ("GET", "/api/v1/selection/runs"): (LEADS_ONLY, None),
+        ("GET", "/api/v1/selection/runs/{run_id}"): (LEADS_ONLY, None),
+        ("DELETE", "/api/v1/selection/runs/{run_id}"): ({**LEADS_ONLY, "admin": 204, "lead": 204}, None),
+        ("GET", "/api/v1/selection/runs/{run_id}/results"): (LEADS_ONLY, None),
+        ("GET", "/api/v1/selection/runs/{run_id}/segments"): (LEADS_ONLY, None),
+        ("GET", "/api/v1/selection/runs/{run_id}/matrix"): (LEADS_ONLY, None),
+        ("GET", "/api/v1/selection/runs/{run_id}/capacity"): (LEADS_ONLY, None),
+        ("GET", "/api/v1/selection/runs/{run_id}/retiering"): (LEADS_ONLY, None),
+        # Ratings and designations belong to an account: scoped like it.
+        ("GET", "/api/v1/selection/ratings"): (ALL, None),
+        ("PUT", "/api/v1/selection/ratings"): (change_own, change_other),
+        ("DELETE", "/api/v1/selection/ratings/{rating_id}"): (delete_own, delete_other),
+        ("GET", "/api/v1/selection/designations"): (ALL, None),
+        ("POST", "/api/v1/selection/designations"): scoped(201, editors=("admin", "lead", "kam")),
+        ("POST", "/api/v1/selection/designations/{designation_id}/approve"): (LEADS_ONLY, LEADS_ONLY),
+        ("POST", "/api/v1/selection/designations/{designation_id}/reject"): (LEADS_ONLY, LEADS_ONLY),
+        # The KAM proposed the own team's proposal; the other team's KAM the other one.
+        ("POST", "/api/v1/selection/designations/{designation_id}/withdraw"): (change_own, change_other),
+        ("POST", "/api/v1/selection/accounts/{account_id}/de-designate"): (create, create),
     }
 
 
@@ -209,10 +306,53 @@ def test_admin_site_is_for_staff_only(world, client):
 
 
 def _api_call(client, method, path, world, which, token):
+    def _selection_objects(method, path, world, which, account):
+        """The selection object a call acts on; fresh where the call consumes it (delete, decide, propose)."""
+        from kam.accounts.models import Account
+        from kam.selection import services as selection
+        from kam.selection.models import KeyAccountDesignation
+
+        model, run = world.model, world.run
+        rating, designation = world.ratings[which], world.designations[which]
+        if method == "DELETE" and "/models/" in path:
+            model = selection.create_model(name=f"Doomed {next(factories._numbers)}", criteria=world.model.criteria)
+        if method == "DELETE" and "/runs/" in path:
+            run = selection.start_run(world.model, world.users.lead)
+        if method == "DELETE" and "/ratings/" in path:
+            rating = selection.set_rating(account, "complexity", 3, world.users.admin)
+        if path.endswith(("/designations", "/approve", "/reject", "/withdraw", "/de-designate")):
+            # One open proposal per account: close earlier ones, and reset the flag the last decision changed.
+            KeyAccountDesignation.objects.filter(account=account, status="proposed").update(status="withdrawn")
+            Account.objects.filter(pk=account.pk).update(is_key_account=path.endswith("/de-designate"))
+            if path.endswith(("/approve", "/reject", "/withdraw")):
+                proposer = world.users.kam if which == "own" else world.p.other_kam
+                designation = selection.propose(account, proposer, "Matrix proposal")
+        model.refresh_from_db()
+        return SimpleNamespace(model=model, run=run, rating=rating, designation=designation)
+
     account = world.p.own if which == "own" else world.p.other
     run = world.import_own if which == "own" else world.import_other
     url = path.replace("{account_id}", str(account.pk)).replace("{import_id}", str(run.pk))
     headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
+    if "/selection/" in path:
+        sel = _selection_objects(method, path, world, which, account)
+        url = (
+            url.replace("{model_id}", str(sel.model.pk))
+            .replace("{run_id}", str(sel.run.pk))
+            .replace("{rating_id}", str(sel.rating.pk))
+            .replace("{designation_id}", str(sel.designation.pk))
+        )
+        body = {
+            ("POST", "/api/v1/selection/models"): {"name": f"Model {next(factories._numbers)}"},
+            ("PATCH", "/api/v1/selection/models/{model_id}"): {"description": "Edited", "version": sel.model.version},
+            ("PUT", "/api/v1/selection/ratings"): {"account_id": account.pk, "attribute": "complexity", "value": 2},
+            ("POST", "/api/v1/selection/designations"): {"account_id": account.pk, "reason": "Strategic fit"},
+            ("POST", "/api/v1/selection/designations/{designation_id}/reject"): {"note": "Too small"},
+            ("POST", "/api/v1/selection/accounts/{account_id}/de-designate"): {"reason": "Lost the business"},
+        }.get((method, path))
+        if method in ("GET", "DELETE"):
+            return getattr(client, method.lower())(url, **headers)
+        return getattr(client, method.lower())(url, body or {}, content_type="application/json", **headers)
     if method == "GET":
         return client.get(url, **headers)
     if method == "DELETE":

@@ -31,6 +31,9 @@ def _number(value, what: str) -> Decimal:
         raise ValidationError(f"{what}: “{value}” is not a number.") from None
     if not number.is_finite():
         raise ValidationError(f"{what}: “{value}” is not a finite number.")
+    # 1e999999999 is finite, but written out it is a billion digits: bound the size before anything formats it.
+    if number and not -12 <= number.adjusted() <= 15:
+        raise ValidationError(f"{what}: “{value}” is out of range (use 10⁻¹² to 10¹⁵).")
     return number
 
 

@@ -2,6 +2,7 @@
 
 import logging
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -114,9 +115,19 @@ def start_run(model: ScoringModel, user) -> SelectionRun:
     return run
 
 
+def runs_inline() -> bool:
+    """Whether a run started from a page is computed in the request: yes below KAM_SELECTION_INLINE_ACCOUNTS
+    top-level accounts (a fraction of a second), otherwise the worker computes it and the page shows progress."""
+    limit = getattr(settings, "KAM_SELECTION_INLINE_ACCOUNTS", 5000)
+    return Account.objects.filter(parent__isnull=True).count() <= limit
+
+
 def execute_run(run_id: int) -> SelectionRun:
     """Compute one run. Idempotent: a finished run is left as it is; an interrupted one is computed again."""
-    run = SelectionRun.objects.select_related("created_by").get(pk=run_id)
+    run = SelectionRun.objects.select_related("created_by").filter(pk=run_id).first()
+    if run is None:
+        logger.info("Selection run %s was deleted before it ran", run_id)
+        return None
     if run.status in (RunStatus.DONE, RunStatus.FAILED):
         return run
     SelectionRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING, progress=10, started_at=timezone.now())
@@ -155,11 +166,15 @@ def _finish(run: SelectionRun, **values) -> SelectionRun:
     run.refresh_from_db()
     assign(run, {"progress": 100, "finished_at": timezone.now(), **values})
     run.save()
+    run.refresh_from_db()  # the stored values (thresholds rounded to the column's scale), as every reader sees them
     return run
 
 
 @transaction.atomic
 def delete_run(run: SelectionRun):
+    run = lock_for_update(run, None)
+    if run.status == RunStatus.RUNNING:  # a queued run may go: the worker skips a run that no longer exists
+        raise ValidationError("This run is still being computed: delete it when it has finished.")
     run.delete()
 
 
@@ -168,6 +183,8 @@ def delete_run(run: SelectionRun):
 
 @transaction.atomic
 def set_rating(account: Account, attribute: str, value: int, user, note: str = "") -> AccountRating:
+    # Two first ratings of the same attribute at once would both create: the account's row lock serialises them.
+    Account.objects.select_for_update().filter(pk=account.pk).first()
     rating = AccountRating.objects.filter(account=account, attribute=attribute).first()
     if rating is None:
         rating = AccountRating(account=account, attribute=attribute)

@@ -399,3 +399,33 @@ def test_breadth_and_ratings(db, lead):
     run = run_model(model, lead)
     row = run.results.get(account=top)
     assert (row.product_lines, row.countries, row.subsidiaries, row.market_leader) == (3, 3, 3, 4)
+
+
+@pytest.mark.parametrize("weight", ["1e999999999", "1e-999999999", "1e16"])
+def test_absurd_numbers_are_refused_before_anything_formats_them(db, weight):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as caught:
+        services.create_model(name="Huge", criteria=[{"criterion": "wallet", "weight": weight}])
+    assert "out of range" in " ".join(caught.value.message_dict["criteria"])
+
+
+def test_a_run_deleted_before_the_worker_took_it_is_skipped(db, lead):
+    run = services.start_run(services.create_model(name="Gone", criteria=default_criteria()), lead)
+    run_id = run.pk
+    run.delete()
+    assert services.execute_run(run_id) is None
+
+
+def test_a_running_run_cannot_be_deleted(db, lead):
+    from django.core.exceptions import ValidationError
+
+    from kam.selection.models import SelectionRun
+
+    run = services.start_run(services.create_model(name="Busy", criteria=default_criteria()), lead)
+    SelectionRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING)
+    with pytest.raises(ValidationError):
+        services.delete_run(run)
+    SelectionRun.objects.filter(pk=run.pk).update(status=RunStatus.QUEUED)
+    services.delete_run(run)  # queued: it may go (the worker skips it)
+    assert not SelectionRun.objects.filter(pk=run.pk).exists()
