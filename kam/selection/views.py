@@ -18,6 +18,7 @@ from django.views.generic.edit import FormView
 from kam.accounts.filtersets import SearchFilterSet
 from kam.accounts.models import Account
 from kam.core.charts import Bubble, BubbleChart, LineChart, Series
+from kam.core.exports import csv_response
 from kam.core.permissions import ADD, CHANGE, VIEW, has_global_scope, role_allows
 from kam.core.services import StaleObject
 from kam.core.views import ObjectDeleteView, ObjectDetailView, ObjectHistoryView, ObjectListView, PermissionMixin
@@ -316,6 +317,10 @@ class RunResultView(RunMixin, PermissionMixin, TemplateView):
         return context
 
 
+def _cents(value):
+    return None if value is None else value.quantize(Decimal("0.01"))
+
+
 def _money_axis(value):
     return value if value is not None and value > 0 else None
 
@@ -323,6 +328,35 @@ def _money_axis(value):
 class RunMatrixView(RunMixin, PermissionMixin, TemplateView):
     model = SelectionResult
     template_name = "selection/run_matrix.html"
+
+    def get(self, request, *args, **kwargs):
+        if request.GET.get("export") == "csv":
+            run = self.get_run()
+            header = [
+                "Segment",
+                "Accounts",
+                "Share %",
+                "Key accounts today",
+                "Revenue T12M EUR",
+                "Wallet EUR",
+                "Potential operating profit EUR",
+                "Share of POP %",
+            ]
+            rows = [header] + [
+                [
+                    s.name,
+                    s.accounts,
+                    s.share_of_accounts,
+                    s.key_accounts,
+                    _cents(s.revenue),
+                    _cents(s.wallet),
+                    _cents(s.potential_operating_profit),
+                    s.share_of_pop,
+                ]
+                for s in analysis.segment_table(run)
+            ]
+            return csv_response(rows, f"selection-run-{run.pk}-segments")
+        return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -372,6 +406,16 @@ class RunCapacityView(RunMixin, PermissionMixin, TemplateView):
     model = SelectionResult
     template_name = "selection/run_capacity.html"
 
+    def get(self, request, *args, **kwargs):
+        if request.GET.get("export") == "csv":
+            context = self.get_context_data(**kwargs)
+            capacity = context.get("capacity")
+            rows = [["n", "Account", "Its potential operating profit EUR", "Covered EUR", "Share %"]]
+            for p in capacity.curve if capacity else []:
+                rows.append([p.count, p.account_name, _cents(p.marginal), _cents(p.covered), p.share])
+            return csv_response(rows, f"selection-run-{self.get_run().pk}-capacity")
+        return super().get(request, *args, **kwargs)
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         run = self.get_run()
@@ -412,6 +456,43 @@ class RunCapacityView(RunMixin, PermissionMixin, TemplateView):
 class RunRetieringView(RunMixin, PermissionMixin, TemplateView):
     model = SelectionResult
     template_name = "selection/run_retiering.html"
+
+    def get(self, request, *args, **kwargs):
+        if request.GET.get("export") == "csv":
+            context = self.get_context_data(**kwargs)
+            retiering = context.get("retiering")
+            rows = [["Change", "Account number", "Account", "Rank", "Score", "Segment", "Segment before"]]
+            if retiering is not None:
+                for r in retiering.enters:
+                    rows.append(
+                        ["enters", r.account.account_number, r.account.name, r.rank, r.score, r.segment_name, ""]
+                    )
+                for account, r in retiering.drops:
+                    rows.append(
+                        [
+                            "drops",
+                            account.account_number,
+                            account.name,
+                            r.rank if r else "",
+                            r.score if r else "",
+                            r.segment_name if r else "not in this run",
+                            "",
+                        ]
+                    )
+                for r, before in context.get("segment_changes", []):
+                    rows.append(
+                        [
+                            "changes segment",
+                            r.account.account_number,
+                            r.account.name,
+                            r.rank,
+                            r.score,
+                            r.segment_name,
+                            before,
+                        ]
+                    )
+            return csv_response(rows, f"selection-run-{self.get_run().pk}-retiering")
+        return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -195,3 +195,19 @@ def test_failed_run_shows_its_message(users, login, db):
     page = login(users.lead).get(reverse("selection:run", args=[run.pk])).content.decode()
     assert "import facts" in page
     assert SelectionRun.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "header"),
+    [
+        ("selection:run_matrix", "Segment,Accounts,Share %"),
+        ("selection:run_capacity", "n,Account,Its potential operating profit EUR"),
+        ("selection:run_retiering", "Change,Account number,Account,Rank"),
+    ],
+)
+def test_analysis_tables_export_as_csv(users, login, done_run, name, header):
+    response = login(users.lead).get(reverse(name, args=[done_run.pk]), {"export": "csv", "managers": 1, "top": 3})
+    text = b"".join(response.streaming_content).decode().lstrip("\ufeff")
+    lines = text.splitlines()
+    assert lines[0].startswith(header)
+    assert len(lines) > 1
