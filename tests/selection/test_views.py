@@ -211,3 +211,51 @@ def test_analysis_tables_export_as_csv(users, login, done_run, name, header):
     lines = text.splitlines()
     assert lines[0].startswith(header)
     assert len(lines) > 1
+
+
+def _query_counts(client, urls):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = {}
+    for name, url in urls.items():
+        client.get(url)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200, name
+        counts[name] = len(queries)
+    return counts
+
+
+def test_query_counts_do_not_grow_with_the_number_of_accounts(users, login):
+    """Pages of a run with 6 accounts, then of a run with 40: the same number of queries per page."""
+    client = login(users.lead)
+
+    def pages_for(count, prefix):
+        for i in range(count):
+            group = make_account(f"{prefix} {i}", account_number=f"{prefix}-{i:03d}")
+            fact(group, "2026-06", 100 + i, 10 + i)
+            wallet(group, 2026, 1000 + 37 * i)
+            services.set_rating(group, "market_leader", 1 + i % 5, users.lead)
+            if i % 3 == 0:
+                services.propose(group, users.lead, "Because")
+        model = services.create_model(
+            name=f"Model {prefix}",
+            criteria=[*default_criteria(), {"criterion": "market_leader", "weight": "0.1"}],
+        )
+        run = services.execute_run(services.start_run(model, users.lead).pk)
+        top = run.results.get(rank=1).account_id
+        return {
+            "run": reverse("selection:run", args=[run.pk]) + "?per_page=100",
+            "result": reverse("selection:result", args=[run.pk, top]),
+            "matrix": reverse("selection:run_matrix", args=[run.pk]),
+            "capacity": reverse("selection:run_capacity", args=[run.pk]),
+            "retiering": reverse("selection:run_retiering", args=[run.pk]) + "?top=100",
+            "decisions": reverse("selection:designation_list") + "?per_page=100",
+            "ratings": reverse("selection:rating_list") + "?per_page=100",
+            "models": reverse("selection:model_list"),
+            "workbench": reverse("selection:workbench"),
+        }
+
+    small = _query_counts(client, pages_for(6, "S"))
+    large = _query_counts(client, pages_for(40, "L"))
+    assert small == large
