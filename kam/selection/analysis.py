@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Sum
 
 from kam.accounts.models import Account
 from kam.core.roles import Role
 from kam.selection.choices import RunStatus, Segment
-from kam.selection.models import SelectionResult, SelectionRun
+from kam.selection.models import SelectionRun
 
 SEGMENT_ORDER = [
     Segment.STRATEGIC,
@@ -48,14 +48,23 @@ class SegmentRow:
 def segment_table(run: SelectionRun) -> list[SegmentRow]:
     rows = {
         row["segment"]: row
-        for row in run.results.values("segment").annotate(
+        for row in run.results.order_by()
+        .values("segment")
+        .annotate(
             accounts=Count("pk"),
-            key_accounts=Count("pk", filter=Q(account__is_key_account=True)),
             revenue=Sum("revenue_t12m"),
             wallet=Sum("wallet"),
             pop=Sum("potential_operating_profit"),
         )
     }
+    # Today's key accounts are few: counted from their side (an index lookup each), not by joining every result.
+    key_accounts = dict(
+        run.results.filter(account__in=Account.objects.filter(is_key_account=True))
+        .order_by()
+        .values("segment")
+        .annotate(n=Count("pk"))
+        .values_list("segment", "n")
+    )
     total_accounts = sum(r["accounts"] for r in rows.values())
     total_pop = sum((r["pop"] or 0 for r in rows.values()), Decimal(0))
     table = []
@@ -66,7 +75,7 @@ def segment_table(run: SelectionRun) -> list[SegmentRow]:
                 segment=segment,
                 name=run.quadrant_name(segment),
                 accounts=row.get("accounts", 0),
-                key_accounts=row.get("key_accounts", 0),
+                key_accounts=key_accounts.get(segment, 0),
                 revenue=row.get("revenue"),
                 wallet=row.get("wallet"),
                 potential_operating_profit=row.get("pop"),
@@ -169,10 +178,7 @@ def retiering(run: SelectionRun, top: int | None = None, limit: int = 500) -> Re
         .select_related("account")
         .order_by("rank")[:limit]
     )
-    ranked = {
-        r.account_id: r
-        for r in SelectionResult.objects.filter(run=run, account__in=key_accounts).select_related("account")
-    }
+    ranked = {r.account_id: r for r in run.results.filter(account__in=key_accounts).select_related("account")}
     drops = [
         (account, ranked.get(account.pk))
         for account in key_accounts.order_by("name")[: limit * 4]
@@ -189,9 +195,7 @@ def retiering(run: SelectionRun, top: int | None = None, limit: int = 500) -> Re
     )
     changes = []
     if previous is not None:
-        before = dict(
-            SelectionResult.objects.filter(run=previous, account__in=key_accounts).values_list("account_id", "segment")
-        )
+        before = dict(previous.results.filter(account__in=key_accounts).values_list("account_id", "segment"))
         changes = [
             (result, before[account_id])
             for account_id, result in sorted(ranked.items(), key=lambda item: item[1].rank)
