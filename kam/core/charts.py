@@ -144,7 +144,8 @@ class BubbleChart:
         largest = max(sizes) if sizes else 1.0
         parts = [
             f'<svg class="chart bubbles" viewBox="0 0 {self.width} {self.height}" role="img" '
-            f'aria-label="{escape(self.title)}" xmlns="http://www.w3.org/2000/svg">',
+            f'aria-label="{escape(self.title)}" xmlns="http://www.w3.org/2000/svg" '
+            'xmlns:xlink="http://www.w3.org/1999/xlink">',
             f"<title>{escape(self.title)}</title>",
         ]
         for exponent in range(int(x0), int(x1) + 1):
@@ -187,7 +188,9 @@ class BubbleChart:
                 f'<circle class="{bubble.css_class}" cx="{sx(bubble.x):.1f}" cy="{sy(bubble.y):.1f}" r="{radius:.1f}">'
                 f"<title>{escape(bubble.label)}</title></circle>"
             )
-            parts.append(f'<a href="{escape(bubble.href)}">{circle}</a>' if bubble.href else circle)
+            # xlink:href, not href: the same link to browsers, and tools that read `a[href]` expecting an HTML anchor
+            # (whose .href is a string, an SVG anchor's is not) pass it by.
+            parts.append(f'<a xlink:href="{escape(bubble.href)}">{circle}</a>' if bubble.href else circle)
         parts.append(
             f'<text class="legend" x="{pad_left + plot_w / 2:.1f}" y="{self.height - 6}" text-anchor="middle">'
             f"{escape(self.x_label)} (log scale)</text>"

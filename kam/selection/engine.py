@@ -221,6 +221,10 @@ def build_figures_query(plan: Plan, p: "_Params") -> str:
     v = _vendor()
     rate = "CASE WHEN f.currency = 'EUR' THEN 1 ELSE r.rate_per_eur END"
     root, rates, div = v["root"], v["rates"], v["divide"]
+    if Criterion.GROWTH_CAGR in plan.uses:
+        cagr_base = f"SUM(CASE WHEN f.month < {p(add_months(plan.cagr_start, 12))} THEN {div('f.revenue', rate)} END)"
+    else:
+        cagr_base = "CAST(NULL AS NUMERIC)"  # an unused sum still costs a CASE per fact row
     sql = f"""
 WITH fact_sums AS (
     SELECT {root} AS root_id,
@@ -228,7 +232,7 @@ WITH fact_sums AS (
         SUM(CASE WHEN f.month >= {p(plan.t12m_start)} THEN {div("f.gross_profit", rate)} END) AS gross_profit_t12m,
         SUM(CASE WHEN f.month >= {p(plan.p12m_start)} AND f.month < {p(plan.t12m_start)}
             THEN {div("f.revenue", rate)} END) AS revenue_p12m,
-        SUM(CASE WHEN f.month < {p(add_months(plan.cagr_start, 12))} THEN {div("f.revenue", rate)} END) AS cagr_base,
+        {cagr_base} AS cagr_base,
         SUM(CASE WHEN f.currency <> 'EUR' AND r.rate_per_eur IS NULL THEN 1 ELSE 0 END) AS rows_without_rate
     FROM accounts_financialfact f
     JOIN accounts_account a ON a.id = f.account_id
@@ -417,50 +421,54 @@ def compute(run_id: int, plan: Plan) -> Outcome:
         if cursor.fetchone()[0]:
             check_rates(plan)  # names the first (currency, month) without a rate; raises RunError
         cursor.execute(insert_sql, insert.values)
+        # The summary reads the figures table (no index to maintain, no numeric(32, 9) rounding) before it goes.
+        pop_threshold = plan.pop_threshold
+        if pop_threshold is None:
+            pop_threshold = _median(cursor, "potential_operating_profit")
+        wallet_threshold = plan.wallet_threshold
+        if wallet_threshold is None:
+            wallet_threshold = _median(cursor, "wallet")
+        counts = dict(_segment_counts(cursor, run_id))
+        population = sum(counts.values())
+        warnings = _warnings(cursor, plan, population)
         cursor.execute(f"DROP TABLE {FIGURES_TABLE}")
-    results = SelectionResult.objects.filter(run_id=run_id)
-    counts = dict(_segment_counts(run_id))
-    population = sum(counts.values())
-    classified = population - counts.get(Segment.UNCLASSIFIED, 0)
     return Outcome(
         population=population,
-        classified=classified,
-        pop_threshold=plan.pop_threshold
-        if plan.pop_threshold is not None
-        else _median(results, "potential_operating_profit"),
-        wallet_threshold=plan.wallet_threshold if plan.wallet_threshold is not None else _median(results, "wallet"),
+        classified=population - counts.get(Segment.UNCLASSIFIED, 0),
+        pop_threshold=pop_threshold,
+        wallet_threshold=wallet_threshold,
         segment_counts=counts,
-        warnings=_warnings(run_id, plan, population),
+        warnings=warnings,
         seconds=time.monotonic() - started,
     )
 
 
-def _segment_counts(run_id):
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT segment, COUNT(*) FROM selection_selectionresult WHERE run_id = %s GROUP BY segment", [run_id]
-        )
-        return cursor.fetchall()
+def _segment_counts(cursor, run_id):
+    cursor.execute(
+        "SELECT segment, COUNT(*) FROM selection_selectionresult WHERE run_id = %s GROUP BY segment", [run_id]
+    )
+    return cursor.fetchall()
 
 
-def _median(results, column):
-    values = results.exclude(segment=Segment.UNCLASSIFIED).order_by(column).values_list(column, flat=True)
-    count = values.count()
-    if not count:
-        return None
-    middle = list(values[(count - 1) // 2 : count // 2 + 1])
-    return sum(middle, Decimal(0)) / len(middle)
+def _median(cursor, column):
+    """The median of the classified accounts, as the statement computed it (the same SQL, on the figures table)."""
+    cursor.execute(
+        f"WITH ordered AS (SELECT {column} AS v, ROW_NUMBER() OVER (ORDER BY {column}) AS rn, COUNT(*) OVER () AS cnt"
+        f" FROM {FIGURES_TABLE} WHERE gross_margin IS NOT NULL AND wallet IS NOT NULL)"
+        " SELECT AVG(v) FROM ordered WHERE rn IN ((cnt + 1) / 2, (cnt + 2) / 2)"
+    )
+    value = cursor.fetchone()[0]
+    return None if value is None else Decimal(str(value))
 
 
-def _warnings(run_id: int, plan: Plan, population: int) -> list[str]:
+def _warnings(cursor, plan: Plan, population: int) -> list[str]:
     """Criteria that cannot tell accounts apart: no data at all, or one value for everyone."""
     if not population:
         return ["There are no top-level accounts to score."]
     keys = [c["criterion"] for c in plan.criteria]
     selects = ", ".join(f"COUNT({k}), MIN({k}), MAX({k})" for k in keys)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {selects} FROM selection_selectionresult WHERE run_id = %s", [run_id])
-        row = cursor.fetchone()
+    cursor.execute(f"SELECT {selects} FROM {FIGURES_TABLE}")
+    row = cursor.fetchone()
     warnings = []
     for i, key in enumerate(keys):
         present, low, high = row[3 * i : 3 * i + 3]
