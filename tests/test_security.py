@@ -214,3 +214,15 @@ def test_export_follows_the_filters_and_sorting_of_the_list(login, users, portfo
         ["Own Subsidiary", "OWN-1-1", "Customer", "No", "Own Group"],
         ["Own Group", "OWN-1", "Customer", "No", ""],
     ]
+
+
+def test_no_template_uses_inline_styles():
+    """The CSP allows styles from our own stylesheet only ('self'): an inline style="…" is refused by the browser."""
+    from pathlib import Path
+
+    offenders = [
+        str(path)
+        for path in Path("kam/templates").rglob("*.html")
+        if 'style="' in path.read_text(encoding="utf-8") or "<style" in path.read_text(encoding="utf-8")
+    ]
+    assert not offenders
