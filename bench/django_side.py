@@ -50,7 +50,32 @@ def find_targets() -> dict:
         "admin_email": admin.email,
         "search": account.name.split()[0],
         "accounts": Account.objects.count(),
+        **selection_targets(),
     }
+
+
+def selection_targets() -> dict:
+    """The generated run of the default scoring model (kam/selection/generate.py) and its pages: its ranked list and
+    its matrix. Nothing when the tenant has no such run or the selection pages do not exist."""
+    from django.urls import NoReverseMatch, reverse
+
+    from kam.selection.choices import RunStatus
+    from kam.selection.generate import DEFAULT_MODEL
+    from kam.selection.models import SelectionRun
+
+    run = (
+        SelectionRun.objects.filter(model_name__startswith=DEFAULT_MODEL, status=RunStatus.DONE).order_by("pk").first()
+    )
+    if run is None:
+        return {}
+    try:
+        paths = {
+            "selection_run_path": reverse("selection:run", args=[run.pk]),
+            "selection_matrix_path": reverse("selection:run_matrix", args=[run.pk]),
+        }
+    except NoReverseMatch:
+        return {}
+    return {"selection_run_id": run.pk, "selection_population": run.population, **paths}
 
 
 def _clients(targets: dict) -> dict:
@@ -119,11 +144,17 @@ def measure_in_process(backend: str, pages: list[Page], targets: dict, duration:
 
 
 def generated_marker() -> dict | None:
-    """The parameters of the `kam generate` run this database holds (its one audit summary), if any."""
+    """The parameters of the `kam generate` run this database holds (its one audit summary), if any, and whether the
+    steps that made it are the ones registered now (`current`: a tenant made before a step was added lacks its
+    objects)."""
     from kam.audit.models import ObjectChange
+    from kam.core.generate import registered_steps
 
     change = ObjectChange.objects.filter(after__generated=True).order_by("pk").first()
-    return change.after if change else None
+    if change is None:
+        return None
+    made_by = set(change.after.get("seconds", {})) - {"vacuum"}
+    return {**change.after, "current": made_by == {s.name for s in registered_steps()}}
 
 
 def import_months(count: int) -> list[str]:
@@ -289,6 +320,76 @@ def raw_copy(path: str) -> dict:
     return {"rows": rows, "copy_seconds": copy_seconds, "insert_seconds": insert_seconds}
 
 
+# ---------------------------------------------------------------------------------------------------- selection
+
+
+def selection_run() -> dict:
+    """One fresh run of the generated default scoring model over the whole tenant, computed by `services.execute_run`
+    (the worker's code) in this process, and the floor next to it: a hand-written aggregate of the same facts window
+    (the 24 months up to the run's as-of month), every row fetched. The aggregate runs once untimed first, so both
+    are measured with the facts in the cache. The run is created as `services.start_run` creates it, without queueing
+    the task (a worker would only find it finished); call this on a throw-away copy (it keeps the run)."""
+    from django.db import connection
+
+    from kam.accounts.figures import add_months
+    from kam.selection import engine, services
+    from kam.selection.generate import DEFAULT_MODEL
+    from kam.selection.models import ScoringModel, SelectionRun
+
+    model = ScoringModel.objects.filter(name__startswith=DEFAULT_MODEL).order_by("pk").first()
+    if model is None:
+        raise RuntimeError(f"No scoring model “{DEFAULT_MODEL}”: generate the tenant with `kam generate`.")
+    as_of = engine.make_plan(services.snapshot_config(model)).as_of
+    window = [add_months(as_of, -23), as_of]
+
+    def aggregate():
+        with connection.cursor() as cursor:
+            started = time.perf_counter()
+            cursor.execute(
+                "SELECT account_id, SUM(revenue) FROM accounts_financialfact WHERE month BETWEEN %s AND %s "
+                "GROUP BY account_id",
+                window,
+            )
+            rows = cursor.fetchall()
+            return time.perf_counter() - started, len(rows)
+
+    aggregate()  # reads the facts into the cache
+    admin = _admin()
+    run = SelectionRun.objects.create(
+        scoring_model=model,
+        model_name=model.name,
+        model_version=model.version,
+        config=services.snapshot_config(model),
+        created_by=admin,
+    )
+    started = time.perf_counter()
+    run = services.execute_run(run.pk)
+    seconds = time.perf_counter() - started
+    aggregate_seconds, aggregate_rows = aggregate()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM accounts_financialfact WHERE month BETWEEN %s AND %s", window)
+        facts = cursor.fetchone()[0]
+    return {
+        "status": run.status,
+        "message": run.message,
+        "seconds": seconds,
+        "engine_seconds": (run.duration_ms or 0) / 1000,
+        "population": run.population,
+        "as_of": as_of.isoformat(),
+        "facts": facts,
+        "aggregate_seconds": aggregate_seconds,
+        "aggregate_rows": aggregate_rows,
+    }
+
+
+def _admin():
+    from django.contrib.auth import get_user_model
+
+    from kam.core.roles import Role
+
+    return get_user_model().objects.filter(role=Role.ADMIN, is_active=True).order_by("pk").first()
+
+
 def database_info() -> dict:
     from django.db import connection
 
@@ -317,6 +418,7 @@ COMMANDS = {
     "import": lambda args: run_import(args["path"], apply=args["apply"], worker_pid=args.get("worker_pid")),
     "raw-copy": lambda args: raw_copy(args["path"]),
     "database-info": lambda args: database_info(),
+    "selection-run": lambda args: selection_run(),
 }
 
 

@@ -31,6 +31,7 @@ PAGE_P95_TARGET_MS = 150  # … with a 95th percentile below 150 ms at 8 connect
 IMPORT_ROWS_TARGET = 100_000  # fact rows/s on PostgreSQL …
 IMPORT_COPY_TARGET = 2.0  # … taking at most twice as long as PostgreSQL's raw COPY of the same file
 MEMORY_FLAT_TARGET = 1.25  # a 1 GB file may need at most 25 % more worker memory than a file an eighth its size
+SELECTION_RUN_TARGET_S = 5.0  # a selection run over the whole scale-1 tenant (issue 4), on PostgreSQL
 
 
 @dataclass(frozen=True)
@@ -44,9 +45,10 @@ class Page:
 
 def key_pages(targets: dict) -> list[Page]:
     """The ceiling and the key pages and API endpoints, on the targets `bench.django_side.find_targets` picks: the
-    global key account with the most subsidiaries (the heaviest 360 page and roll-up) and its key account manager."""
+    global key account with the most subsidiaries (the heaviest 360 page and roll-up) and its key account manager; and
+    the ranked list and matrix of the generated selection run."""
     account, search = targets["account_id"], targets["search"]
-    return [
+    pages = [
         Page("ceiling", "Ceiling: /healthz (a trivial view)", "ceiling", "/healthz"),
         Page("account-list", "Account list, all accounts", "page", "/accounts/", "admin"),
         Page(
@@ -79,6 +81,19 @@ def key_pages(targets: dict) -> list[Page]:
             "token",
         ),
     ]
+    if targets.get("selection_run_path"):  # the generated selection run, when the tenant has one
+        population = targets.get("selection_population") or 0
+        pages += [
+            Page(
+                "selection-ranked-list",
+                f"Selection run: ranked list of the generated run ({population:,} accounts)",
+                "page",
+                targets["selection_run_path"],
+                "admin",
+            ),
+            Page("selection-matrix", "Selection run: matrix", "page", targets["selection_matrix_path"], "admin"),
+        ]
+    return pages
 
 
 @dataclass
@@ -213,7 +228,7 @@ def inprocess_load(get, path: str, duration: float) -> LoadResult:
 @dataclass
 class Row:
     backend: str  # "postgresql" or "sqlite"
-    section: str  # "ceiling", "page", "api", "import", "copy", "memory"
+    section: str  # "ceiling", "page", "api", "import", "copy", "memory", "selection"
     key: str
     name: str
     path: str = ""
@@ -223,7 +238,8 @@ class Row:
     rps: float | None = None
     p50_ms: float | None = None
     p95_ms: float | None = None
-    ratio: float | None = None  # pages: share of the ceiling's req/s; imports: time relative to raw COPY
+    ratio: float | None = None  # pages: share of the ceiling's req/s; imports: time relative to raw COPY; selection:
+    # the run's time relative to the hand-written aggregate's
     queries_small: int | None = None
     queries_large: int | None = None
     rows: int | None = None
@@ -353,11 +369,40 @@ def big_file_row(backend: str, big: dict) -> Row:
     )
 
 
+def selection_rows(backend: str, measured: dict) -> list[Row]:
+    """A selection run over the whole tenant and the floor next to it (`bench.django_side.selection_run`)."""
+    done = measured["status"] == "done"
+    return [
+        Row(
+            backend=backend,
+            section="selection",
+            key="selection-run",
+            name=f"Selection run over the whole tenant (default model; {measured['population']:,} top-level "
+            f"accounts, {measured['facts']:,} fact rows to {measured['as_of'][:7]})",
+            rows=measured["population"],
+            seconds=measured["seconds"],
+            note=f"engine {measured['engine_seconds']:.2f} s"
+            if done
+            else f"status {measured['status']}: {measured['message']}",
+        ),
+        Row(
+            backend=backend,
+            section="selection",
+            key="selection-aggregate",
+            name=f"Hand-written aggregate over the same facts (SUM(revenue) by account; {measured['aggregate_rows']:,} "
+            "rows fetched)",
+            rows=measured["aggregate_rows"],
+            seconds=measured["aggregate_seconds"],
+        ),
+    ]
+
+
 def evaluate(rows: list[Row], *, scale: float):
     """Fill ratios, targets and whether each is met. Speed targets are judged on PostgreSQL at scale 1 or more only
     (smaller tenants are for trying the harness); equal query counts and flat memory are judged everywhere."""
     ceilings = {r.backend: r for r in rows if r.section == "ceiling"}
     copies = {r.backend: r for r in rows if r.section == "copy" and r.key == "raw-copy"}
+    aggregates = {r.backend: r for r in rows if r.key == "selection-aggregate"}
     full = scale >= 1
     for row in rows:
         if row.section in ("page", "api"):
@@ -385,6 +430,16 @@ def evaluate(rows: list[Row], *, scale: float):
                 row.target = f"≥ {IMPORT_ROWS_TARGET:,} rows/s; ≤ {IMPORT_COPY_TARGET:g}× COPY time"
                 if row.rows_per_s and row.ratio:
                     row.met = row.rows_per_s >= IMPORT_ROWS_TARGET and row.ratio <= IMPORT_COPY_TARGET
+        elif row.key == "selection-run":
+            aggregate = aggregates.get(row.backend)
+            if aggregate and aggregate.seconds and row.seconds is not None:
+                row.ratio = row.seconds / aggregate.seconds
+            if row.backend == "postgresql" and full:
+                row.target = f"< {SELECTION_RUN_TARGET_S:g} s on PostgreSQL"
+                if row.seconds is not None:
+                    row.met = row.seconds < SELECTION_RUN_TARGET_S
+            if row.note.startswith("status "):
+                row.met = False
         elif row.section == "memory" and row.key == "memory-large":
             small = next((r for r in rows if r.backend == row.backend and r.key == "memory-small"), None)
             if small and small.peak_rss_mb and row.peak_rss_mb:
@@ -399,6 +454,7 @@ def expected_keys(pages: list[Page], backends: list[str], *, big_file: bool, cop
     for backend in backends:
         keys |= {(backend, page.key) for page in pages}
         keys |= {(backend, "import-check"), (backend, "import-apply"), (backend, "memory-small")}
+        keys |= {(backend, "selection-run"), (backend, "selection-aggregate")}
         if big_file:
             keys |= {(backend, "memory-large")}
         if backend in copy_backends:
@@ -408,7 +464,8 @@ def expected_keys(pages: list[Page], backends: list[str], *, big_file: bool, cop
 
 # ----------------------------------------------------------------------------------------------------- the table
 
-COLUMNS = ["Backend", "Measurement", "Throughput", "p50 ms", "p95 ms", "vs ceiling / COPY", "Queries", "Peak RSS"]
+COLUMNS = ["Backend", "Measurement", "Throughput / time", "p50 ms", "p95 ms", "vs ceiling / COPY / aggregate"]
+COLUMNS += ["Queries", "Peak RSS"]
 COLUMNS += ["Target", "Met"]
 
 
@@ -423,6 +480,9 @@ def cells(row: Row) -> list[str]:
     elif row.section == "memory":
         throughput = f"{row.file_mb:,.0f} MB file" if row.file_mb else ""
         versus = f"{row.ratio:.2f}× small" if row.ratio is not None else ""
+    elif row.section == "selection":
+        throughput = f"{row.seconds:,.2f} s" if row.seconds is not None else ""
+        versus = f"{row.ratio:.1f}× the aggregate's time" if row.ratio is not None else ""
     else:
         throughput = f"{row.rows_per_s:,.0f} rows/s" if row.rows_per_s is not None else ""
         versus = f"{row.ratio:.1f}× COPY time" if row.ratio is not None else ""
