@@ -11,7 +11,7 @@ from pydantic import Field
 
 from kam.accounts import figures, services
 from kam.accounts.choices import AccountStatus, ImportKind
-from kam.accounts.filtersets import AccountFilterSet, FxRateFilterSet, ImportRunFilterSet
+from kam.accounts.filtersets import AccountFilterSet, FxRateFilterSet, ImportRunFilterSet, order_for_search
 from kam.accounts.imports import apply_import, start_import
 from kam.accounts.models import Account, FinancialFact, FxRate, ImportRun
 from kam.core.api import (
@@ -25,7 +25,7 @@ from kam.core.api import (
     get_restricted,
     restricted,
 )
-from kam.core.permissions import ADD, CHANGE, DELETE, IMPORT, VIEW
+from kam.core.permissions import ADD, CHANGE, DELETE, IMPORT, VIEW, has_global_scope
 
 router = Router(tags=["accounts"])
 
@@ -208,7 +208,11 @@ def _account_data(request, payload: dict) -> dict:
 @router.get("/accounts", response={200: list[AccountOut], **ERRORS}, summary="List accounts")
 @paginate(Pagination)
 def list_accounts(request, filters: Query[AccountFilters]):
-    return filtered(request, AccountFilterSet, restricted(request, Account, VIEW), filters)
+    accounts = filtered(request, AccountFilterSet, restricted(request, Account, VIEW), filters)
+    if not has_global_scope(request.user) and not filters.q:
+        # A team member's scope is a few subtrees: fetch them, then sort (see AccountTable.order_name).
+        accounts = accounts.order_by(order_for_search("name"), "account_number")
+    return accounts
 
 
 @router.post("/accounts", response={201: AccountOut, **WRITE_ERRORS}, summary="Create an account")

@@ -2,6 +2,7 @@ import django_tables2 as tables
 
 from kam.accounts.filtersets import order_for_search
 from kam.accounts.models import Account, FxRate, ImportRun
+from kam.core.permissions import has_global_scope
 from kam.core.tables import KamTable
 
 
@@ -31,9 +32,12 @@ class AccountTable(KamTable):
         empty_text = "No accounts match."
 
     def order_name(self, queryset, is_descending):
-        if self.request is not None and self.request.GET.get("q", "").strip():  # see order_for_search
+        # A search, or a team member's scope, selects few accounts: fetch them first, then sort (order_for_search).
+        # Walking the name index instead and filtering took 430 ms for a key account manager at 200,000 accounts.
+        request = self.request
+        if request is not None and (request.GET.get("q", "").strip() or not has_global_scope(request.user)):
             return queryset.order_by(order_for_search("name", is_descending), "account_number"), True
-        return queryset, False  # the name index
+        return queryset.order_by("-name" if is_descending else "name", "account_number"), True  # the name index
 
 
 class FxRateTable(KamTable):
