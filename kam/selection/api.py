@@ -364,10 +364,10 @@ class ResultFilters(Schema):
 @paginate(Pagination)
 def list_results(request, run_id: int, filters: Query[ResultFilters]):
     run = _done_run(request, run_id)
-    # The run rides along with each row (its config gives the contributions and the quadrant names): one query a
-    # page, whatever its size.
-    results = restricted(request, SelectionResult, VIEW).filter(run=run).select_related("account", "run")
-    results = results.order_by("rank")
+    # Through the run's manager, each row knows its run (its config gives the contributions and the quadrant names)
+    # without a join: one query a page, and the (run, rank) index read in order (a join made SQLite sort every result).
+    restricted(request, SelectionResult, VIEW)  # the choke point: 403 for the roles without the workbench
+    results = run.results.restrict(request.user, VIEW).select_related("account").order_by("rank")
     return filtered(request, ResultFilterSet, results, filters)
 
 

@@ -261,12 +261,9 @@ class RunDetailView(RunMixin, ObjectListView):
     export_stem = "selection-run"
 
     def get_queryset(self):
-        return (
-            SelectionResult.objects.restrict(self.request.user)
-            .filter(run=self.get_run())
-            .select_related("account", "run")
-            .order_by("rank")
-        )
+        # Through the run's own manager: every row knows its run without joining it (a join made SQLite sort all
+        # 173,000 results for each page instead of reading the (run, rank) index in order).
+        return self.get_run().results.restrict(self.request.user).select_related("account").order_by("rank")
 
     def get(self, request, *args, **kwargs):
         run = self.get_run()
