@@ -26,6 +26,10 @@ DEFAULT_CAPACITY = (5, 10)  # key accounts per key account manager (seed 004)
 CURVE_MAX = 2000
 
 
+def _decimal(text):
+    return None if text is None else Decimal(text)
+
+
 def _percent(part, whole):
     if not whole or part is None:
         return None
@@ -46,17 +50,28 @@ class SegmentRow:
 
 
 def segment_table(run: SelectionRun) -> list[SegmentRow]:
-    rows = {
-        row["segment"]: row
-        for row in run.results.order_by()
-        .values("segment")
-        .annotate(
-            accounts=Count("pk"),
-            revenue=Sum("revenue_t12m"),
-            wallet=Sum("wallet"),
-            pop=Sum("potential_operating_profit"),
-        )
-    }
+    if run.segment_totals:  # computed with the run (kam.selection.engine)
+        rows = {
+            segment: {
+                "accounts": t["accounts"],
+                "revenue": _decimal(t["revenue"]),
+                "wallet": _decimal(t["wallet"]),
+                "pop": _decimal(t["pop"]),
+            }
+            for segment, t in run.segment_totals.items()
+        }
+    else:
+        rows = {
+            row["segment"]: row
+            for row in run.results.order_by()
+            .values("segment")
+            .annotate(
+                accounts=Count("pk"),
+                revenue=Sum("revenue_t12m"),
+                wallet=Sum("wallet"),
+                pop=Sum("potential_operating_profit"),
+            )
+        }
     # Today's key accounts are few: counted from their side (an index lookup each), not by joining every result.
     key_accounts = dict(
         run.results.filter(account__in=Account.objects.filter(is_key_account=True))

@@ -398,6 +398,7 @@ class Outcome:
     pop_threshold: Decimal | None
     wallet_threshold: Decimal | None
     segment_counts: dict
+    segment_totals: dict
     warnings: list
     seconds: float
 
@@ -428,7 +429,8 @@ def compute(run_id: int, plan: Plan) -> Outcome:
         wallet_threshold = plan.wallet_threshold
         if wallet_threshold is None:
             wallet_threshold = _median(cursor, "wallet")
-        counts = dict(_segment_counts(cursor, run_id))
+        totals = _segment_totals(cursor, run_id)
+        counts = {segment: row["accounts"] for segment, row in totals.items()}
         population = sum(counts.values())
         warnings = _warnings(cursor, plan, population)
         cursor.execute(f"DROP TABLE {FIGURES_TABLE}")
@@ -438,16 +440,27 @@ def compute(run_id: int, plan: Plan) -> Outcome:
         pop_threshold=pop_threshold,
         wallet_threshold=wallet_threshold,
         segment_counts=counts,
+        segment_totals=totals,
         warnings=warnings,
         seconds=time.monotonic() - started,
     )
 
 
-def _segment_counts(cursor, run_id):
+def _segment_totals(cursor, run_id) -> dict:
+    """Accounts and sums per segment, kept on the run: its pages show them without re-reading every result."""
     cursor.execute(
-        "SELECT segment, COUNT(*) FROM selection_selectionresult WHERE run_id = %s GROUP BY segment", [run_id]
+        "SELECT segment, COUNT(*), SUM(revenue_t12m), SUM(wallet), SUM(potential_operating_profit)"
+        " FROM selection_selectionresult WHERE run_id = %s GROUP BY segment",
+        [run_id],
     )
-    return cursor.fetchall()
+
+    def as_text(value):
+        return None if value is None else str(Decimal(str(value)).quantize(Decimal("0.0001")))
+
+    return {
+        segment: {"accounts": n, "revenue": as_text(revenue), "wallet": as_text(wallet), "pop": as_text(pop)}
+        for segment, n, revenue, wallet, pop in cursor.fetchall()
+    }
 
 
 def _median(cursor, column):

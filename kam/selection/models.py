@@ -113,6 +113,9 @@ class SelectionRun(KamModel):
     pop_threshold = models.DecimalField(**FIGURE)
     wallet_threshold = models.DecimalField(**FIGURE)
     segment_counts = models.JSONField(default=dict, blank=True)
+    segment_totals = models.JSONField(
+        default=dict, blank=True, help_text="{segment: {accounts, revenue, wallet, pop}} (EUR, as computed)."
+    )
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     duration_ms = models.PositiveIntegerField(null=True, blank=True)
