@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "kam.audit",
     "kam.accounts",
     "kam.selection",
+    "kam.teams",
 ]
 
 MIDDLEWARE = [

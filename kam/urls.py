@@ -14,6 +14,7 @@ urlpatterns = [
     path("readyz", core_views.ReadyView.as_view(), name="readyz"),
     path("", include("kam.accounts.urls")),
     path("", include("kam.selection.urls")),
+    path("", include("kam.teams.urls")),
     path("", include("kam.audit.urls")),
     path("", include("kam.users.urls")),
     path("api/v1/", api.urls),

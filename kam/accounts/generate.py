@@ -9,6 +9,7 @@ fifth of the other top-level accounts. Former customers keep their history and b
 What later steps can use: `ctx.shared["accounts"]`, a `GeneratedPortfolio`.
 """
 
+import datetime as dt
 import math
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -335,11 +336,24 @@ def portfolio(ctx):
     # -- key account teams
     team_rows = []
     for index, (account_id, kam_id) in enumerate(zip(key_ids, owner_of_key, strict=True)):
-        team_rows.append((stamp, stamp, 1, account_id, kam_id, TeamRole.KEY_ACCOUNT_MANAGER, rng.choice([10, 15, 20])))
-        team_rows.append((stamp, stamp, 1, account_id, sponsor_ids[index // 20], TeamRole.EXECUTIVE_SPONSOR, 5))
+        # Teams formed over the two years before the as-of month (from the index: the random streams stay as they were).
+        start = (ctx.as_of - dt.timedelta(days=30 + index * 7 % 700)).isoformat()
+        team_rows.append(
+            (stamp, stamp, 1, account_id, kam_id, TeamRole.KEY_ACCOUNT_MANAGER, rng.choice([10, 15, 20]), start)
+        )
+        team_rows.append((stamp, stamp, 1, account_id, sponsor_ids[index // 20], TeamRole.EXECUTIVE_SPONSOR, 5, start))
         if rng.random() < 0.4:
-            team_rows.append((stamp, stamp, 1, account_id, rng.choice(viewer_ids), TeamRole.SUPPORT, 0))
-    team_fields = ["created_at", "updated_at", "version", "account_id", "user_id", "team_role", "allocation_percent"]
+            team_rows.append((stamp, stamp, 1, account_id, rng.choice(viewer_ids), TeamRole.SUPPORT, 0, start))
+    team_fields = [
+        "created_at",
+        "updated_at",
+        "version",
+        "account_id",
+        "user_id",
+        "team_role",
+        "allocation_percent",
+        "start_date",
+    ]
     team_count = ctx.insert(AccountTeamMember, team_fields, team_rows)
 
     ctx.shared["accounts"] = GeneratedPortfolio(

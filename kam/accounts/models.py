@@ -1,8 +1,9 @@
 from django.conf import settings
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import connection, models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 from kam.accounts.choices import AccountStatus, ImportKind, ImportStatus, TeamRole
 from kam.core.models import KamModel
@@ -55,6 +56,11 @@ class Account(KamModel):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="owned_accounts"
     )
+    team_charter = models.TextField(
+        blank=True,
+        db_default="",  # bulk writers (kam generate's COPY) leave it out
+        help_text="How this account's team works together. Blank: the programme's default charter.",
+    )
 
     audit_exclude = KamModel.audit_exclude | {"tree_path", "depth"}
 
@@ -91,7 +97,13 @@ class Account(KamModel):
         # a constant prefix per path is an index range scan on tree_path. A pattern built from each row's join
         # (EXISTS … tree_path LIKE member_path || '%') cannot use the index and took ~0.3 s per query at 200,000
         # accounts (docs/performance.md).
-        paths = sorted(set(AccountTeamMember.objects.filter(user=user).values_list("account__tree_path", flat=True)))
+        paths = sorted(
+            set(
+                AccountTeamMember.objects.filter(AccountTeamMember.active_q(), user=user).values_list(
+                    "account__tree_path", flat=True
+                )
+            )
+        )
         condition = Q(pk__in=[])
         for path in paths:
             if not any(path.startswith(other) for other in paths if other != path):  # already in a wider subtree
@@ -118,25 +130,71 @@ class AccountScopedModel(KamModel):
 
 
 class AccountTeamMember(AccountScopedModel):
-    """Who works on an account. Membership is what opens an account (and its subsidiaries) to a key account
-    manager, executive sponsor or viewer."""
+    """Who works on an account, in which role, with what share of their time, from when to when. An active
+    membership (started, not ended) is what opens an account (and its subsidiaries) to a key account manager,
+    executive sponsor or viewer; ended memberships stay as the team's history.
+
+    `team_role` is the key of a role in the role catalogue (kam.teams.TeamRoleDefinition); kam.teams.services checks
+    it and every other rule (one active key account manager, allocation, dates) before a member is written."""
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="team_members")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="team_memberships")
-    team_role = models.CharField(max_length=32, choices=TeamRole.choices, default=TeamRole.SUPPORT)
+    team_role = models.CharField(max_length=32, default=TeamRole.SUPPORT, help_text="A role of the role catalogue.")
     allocation_percent = models.PositiveSmallIntegerField(
-        default=100, validators=[MinValueValidator(0)], help_text="Share of the person's time on this account."
+        default=100,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text="Share of the person's time on this account.",
     )
+    start_date = models.DateField(default=timezone.localdate)
+    end_date = models.DateField(null=True, blank=True, help_text="Blank: still on the team.")
+
+    # Staffing decides who can open an account: the programme lead and administrators do it; the others read it.
+    permission_actions = {
+        Role.KEY_ACCOUNT_MANAGER: frozenset({"view"}),
+        Role.EXECUTIVE_SPONSOR: frozenset({"view"}),
+        Role.VIEWER: frozenset({"view"}),
+    }
 
     class Meta:
         ordering = ["account", "team_role", "user"]
-        constraints = [models.UniqueConstraint(fields=["account", "user"], name="team_member_once_per_account")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "user"], condition=Q(end_date__isnull=True), name="team_member_once_per_account"
+            ),
+            models.UniqueConstraint(
+                fields=["account"],
+                condition=Q(team_role=TeamRole.KEY_ACCOUNT_MANAGER, end_date__isnull=True),
+                name="one_open_key_account_manager_per_account",
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="team_member_ends_after_start",
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "end_date"], name="team_member_user_active")]
 
     def __str__(self):
-        return f"{self.user} — {self.get_team_role_display()} on {self.account}"
+        return f"{self.user} — {self.role_name} on {self.account}"
 
     def get_absolute_url(self):
         return reverse("accounts:account", args=[self.account_id]) + "?tab=team"
+
+    @property
+    def role_name(self) -> str:
+        from kam.teams.roles import role_name
+
+        return role_name(self.team_role)
+
+    def is_active_on(self, day) -> bool:
+        return self.start_date <= day and (self.end_date is None or self.end_date >= day)
+
+    @classmethod
+    def active_q(cls, day=None, prefix: str = "") -> Q:
+        """Memberships active on `day` (today): started, and not ended before it."""
+        day = day or timezone.localdate()
+        return Q(**{f"{prefix}start_date__lte": day}) & (
+            Q(**{f"{prefix}end_date__isnull": True}) | Q(**{f"{prefix}end_date__gte": day})
+        )
 
 
 class FinancialFact(AccountScopedModel):

@@ -69,17 +69,14 @@ def delete_account(account: Account, expected_version: int | None = None):
     account.delete()
 
 
-@transaction.atomic
 def add_team_member(account: Account, user, team_role: str, allocation_percent: int = 100) -> AccountTeamMember:
-    member, created = AccountTeamMember.objects.get_or_create(
-        account=account, user=user, defaults={"team_role": team_role, "allocation_percent": allocation_percent}
-    )
-    if not created and (member.team_role, member.allocation_percent) != (team_role, allocation_percent):
-        member.team_role, member.allocation_percent = team_role, allocation_percent
-        member.save()
-    return member
+    """Put `user` on the account's team (today on), or change their role and allocation if they are on it already.
+    The rules live in kam.teams.services."""
+    from kam.teams import services as teams
 
-
-@transaction.atomic
-def remove_team_member(member: AccountTeamMember):
-    member.delete()
+    member = AccountTeamMember.objects.filter(AccountTeamMember.active_q(), account=account, user=user).first()
+    if member is None:
+        return teams.add_member(account, user, team_role, allocation_percent)
+    if (member.team_role, member.allocation_percent) == (team_role, allocation_percent):
+        return member
+    return teams.update_member(member, {"team_role": team_role, "allocation_percent": allocation_percent})

@@ -91,7 +91,7 @@ class AccountDetailView(ObjectDetailView):
                 (m, figures.round_money(r), figures.round_money(g)) for m, r, g in reversed(own.monthly)
             ]
         if tab == "team":
-            context["team"] = account.team_members.select_related("user")
+            context.update(_team_context(account, user))
         if tab == "activity":
             feed = ObjectChange.objects.filter(account_id=account.pk).select_related("actor")
             context["activity_page"] = Paginator(feed, 30).get_page(self.request.GET.get("page"))
@@ -110,6 +110,33 @@ class AccountDetailView(ObjectDetailView):
                 Series("Gross profit", [g for _, _, g in last], "series-2"),
             ],
         ).to_svg()
+
+
+def _team_context(account, user) -> dict:
+    """The team tab: who is on the team now, who was, the handovers and the charter."""
+    from kam.accounts.models import AccountTeamMember
+    from kam.core.permissions import ADD, CHANGE
+    from kam.teams.models import ProgrammeSettings
+    from kam.teams.roles import catalogue
+
+    roles = catalogue()
+    members = list(account.team_members.select_related("user").order_by("start_date", "pk"))
+    for member in members:
+        role = roles.get(member.team_role)
+        member.role_label = role.name if role else member.team_role
+        member.role_position = role.position if role else 999
+    active = AccountTeamMember.active_q()
+    current_ids = set(account.team_members.filter(active).values_list("pk", flat=True))
+    return {
+        "team": sorted((m for m in members if m.pk in current_ids), key=lambda m: (m.role_position, m.start_date)),
+        "team_history": [m for m in members if m.pk not in current_ids],
+        "handovers": account.handovers.select_related("from_user", "to_user", "by")[:20],
+        "charter": account.team_charter or ProgrammeSettings.current().default_team_charter,
+        "charter_is_default": not account.team_charter,
+        "can_staff": role_allows(user, ADD, AccountTeamMember),
+        "can_change_team": role_allows(user, CHANGE, AccountTeamMember),
+        "can_edit_charter": role_allows(user, CHANGE, Account),
+    }
 
 
 def _selection_actions(account, user) -> dict:

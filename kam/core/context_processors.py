@@ -23,6 +23,7 @@ def navigation(request):
     elif role_allows(user, VIEW, KeyAccountDesignation):
         items.append(("Key account decisions", reverse("selection:designation_list")))
     if user.role in GLOBAL_SCOPE_ROLES:
+        items.append(("Teams", reverse("teams:workload")))
         items.append(("Audit log", reverse("audit:change_list")))
     items.append(("API", "/api/v1/docs"))
     path = request.path

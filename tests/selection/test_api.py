@@ -494,7 +494,7 @@ def test_reject_needs_a_note_and_withdraw_is_the_proposers(api, users, portfolio
 
     mine = services.propose(portfolio.own, users.kam, "Second try")
     other_kam = factories.make_user("key_account_manager")
-    factories.add_member(portfolio.own, other_kam)
+    factories.add_member(portfolio.own, other_kam, "team_leader")  # one key account manager per account
     raw = ApiToken.issue(other_kam, "t")[1]
     from django.test import Client
 
