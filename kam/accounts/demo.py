@@ -119,6 +119,8 @@ USERS = [
     ("kam4@example.com", "Sam Okafor", Role.KEY_ACCOUNT_MANAGER),
     ("sponsor@example.com", "Eva Sponsor", Role.EXECUTIVE_SPONSOR),
     ("viewer@example.com", "Victor Viewer", Role.VIEWER),
+    ("specialist@example.com", "Sofia Solutions", Role.VIEWER),
+    ("delivery@example.com", "Dan Delivery", Role.VIEWER),
 ]
 
 
@@ -332,13 +334,29 @@ def generate(customers: int = 2500, months: int = 36, seed: int = 7, as_of: dt.d
                     )
 
         say("Teams…")
+        from kam.teams import services as teams
+
         managers = [users[f"kam{i}@example.com"] for i in range(1, 5)]
         key_accounts = [a for a, _ in accounts if a.is_key_account]
         for index, account in enumerate(key_accounts):
-            services.add_team_member(account, managers[index % len(managers)], TeamRole.KEY_ACCOUNT_MANAGER, 20)
-            if index % 3 == 0:
-                services.add_team_member(account, users["sponsor@example.com"], TeamRole.EXECUTIVE_SPONSOR, 5)
-            if index % 6 == 0:
-                services.add_team_member(account, users["viewer@example.com"], TeamRole.SUPPORT, 0)
-            Account.objects.filter(pk=account.pk).update(owner=managers[index % len(managers)])
+            # Teams formed over the last two years; memberships dated so that handovers and history make sense.
+            since = as_of - dt.timedelta(days=60 + (index * 37) % 600)
+            manager = managers[index % len(managers)]
+            teams.add_member(account, manager, TeamRole.KEY_ACCOUNT_MANAGER, 10, start_date=since)
+            teams.add_member(account, users["sponsor@example.com"], TeamRole.EXECUTIVE_SPONSOR, 2, start_date=since)
+            if index < 12:  # the first wave has its specialists; the coverage check shows what the others lack
+                teams.add_member(account, users["specialist@example.com"], "solution_specialist", 6, start_date=since)
+                teams.add_member(account, users["delivery@example.com"], "delivery_lead", 6, start_date=since)
+            elif index % 6 == 0:
+                teams.add_member(account, users["viewer@example.com"], TeamRole.SUPPORT, 0, start_date=since)
+            Account.objects.filter(pk=account.pk).update(owner=manager)
+        if len(key_accounts) > 1:  # one account changed hands: its history and the handover note show how that looks
+            teams.hand_over(
+                key_accounts[1],
+                managers[2],
+                "Jonas moves to the Nordic accounts. The buyer, Ms Lindqvist, expects the price review in March; "
+                "the pilot of the new service line runs until May.",
+                users["lead@example.com"],
+                on=as_of - dt.timedelta(days=30),
+            )
     return True

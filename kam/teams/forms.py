@@ -5,7 +5,6 @@ from kam.core.forms import KamModelForm
 from kam.teams.models import ProgrammeSettings, ServiceModel, TeamRoleDefinition
 from kam.teams.roles import choices as role_choices
 
-
 # An <input type="date"> takes ISO dates only, whatever the locale's display format.
 DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 

@@ -28,20 +28,20 @@ SERVICE_MODELS = {
     # segment: (workload weight, review cadence, in-person meetings a year, promised service, [(role, min, % time)])
     "strategic": (Decimal("1.50"), "monthly", 6,
                   "Monthly reviews, quarterly business reviews with executives, a dedicated delivery lead.",
-                  [("key_account_manager", 1, 20), ("executive_sponsor", 1, 5), ("solution_specialist", 1, 10),
-                   ("delivery_lead", 1, 10)]),
+                  [("key_account_manager", 1, 10), ("executive_sponsor", 1, 2), ("solution_specialist", 1, 5),
+                   ("delivery_lead", 1, 5)]),
     "develop": (Decimal("1.20"), "quarterly", 4,
                 "Quarterly business reviews; a solution specialist to grow the share of wallet.",
-                [("key_account_manager", 1, 15), ("executive_sponsor", 1, 5), ("solution_specialist", 1, 10)]),
+                [("key_account_manager", 1, 10), ("executive_sponsor", 1, 2), ("solution_specialist", 1, 5)]),
     "maintain": (Decimal("1.00"), "quarterly", 2,
                  "Quarterly reviews; protect the share of wallet with reliable delivery.",
-                 [("key_account_manager", 1, 10), ("delivery_lead", 1, 5)]),
+                 [("key_account_manager", 1, 8), ("delivery_lead", 1, 3)]),
     "serve_efficiently": (Decimal("0.60"), "half_yearly", 1,
                           "Six-monthly reviews; standard service levels, mostly remote.",
                           [("key_account_manager", 1, 5)]),
     "unclassified": (Decimal("1.00"), "quarterly", 2,
                      "Until the account is segmented: quarterly reviews.",
-                     [("key_account_manager", 1, 10)]),
+                     [("key_account_manager", 1, 8)]),
 }
 
 CHARTER = (
