@@ -80,6 +80,9 @@ def key_pages(targets: dict) -> list[Page]:
             f"/api/v1/accounts/{account}/figures",
             "token",
         ),
+        Page("account-360-team", "Account 360, team tab", "page", f"/accounts/{account}/?tab=team", "admin"),
+        Page("teams-workload", "Teams: workload board (every person on a team)", "page", "/teams/workload/", "admin"),
+        Page("teams-coverage", "Teams: coverage check (every key account)", "page", "/teams/coverage/", "admin"),
     ]
     if targets.get("selection_run_path"):  # the generated selection run, when the tenant has one
         population = targets.get("selection_population") or 0

@@ -44,6 +44,7 @@ def test_the_bench_harness_produces_every_row_of_its_table(db, media, tmp_path):
     large, targets = measured["counts"], measured["targets"]
     pages = harness.key_pages(targets)
     assert {"selection-ranked-list", "selection-matrix"} <= {page.key for page in pages}  # the generated run's pages
+    assert {"account-360-team", "teams-workload", "teams-coverage"} <= {page.key for page in pages}
 
     # The ceiling through the production server (no database needed for /healthz), the pages in-process.
     port = free_port()
