@@ -418,6 +418,7 @@ class CoverageView(PermissionMixin, TemplateView):
         context["page"] = _paginate(self.request, rows)
         context["total"] = len(rows)
         context["gaps"] = sum(1 for r in rows if not r.covered)
+        context["can_see_workload"] = self.can(CHANGE, AccountTeamMember)
         context["status"] = self.request.GET.get("status", "")
         context["q"] = self.request.GET.get("q", "")
         return context
