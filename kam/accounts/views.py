@@ -58,6 +58,27 @@ class AccountDetailView(ObjectDetailView):
     def get_queryset(self):
         return super().get_queryset().select_related("parent", "owner")
 
+    def get(self, request, *args, **kwargs):
+        if request.GET.get("export") == "team":
+            account = self.get_object()  # through the choke point: 404 outside the user's scope
+            from kam.teams.roles import catalogue
+
+            roles = catalogue()
+            header = ["Person", "E-mail", "Role", "Allocation %", "From", "Until"]
+            rows = [
+                [
+                    m.user.display_name,
+                    m.user.email,
+                    getattr(roles.get(m.team_role), "name", m.team_role),
+                    m.allocation_percent,
+                    m.start_date.isoformat(),
+                    m.end_date.isoformat() if m.end_date else "",
+                ]
+                for m in account.team_members.select_related("user").order_by("start_date", "pk")
+            ]
+            return csv_response([header, *rows], f"team-{account.account_number}")
+        return super().get(request, *args, **kwargs)
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         account = self.object

@@ -239,3 +239,15 @@ def test_workload_and_coverage_pages_export(kams, users, login):
         assert client.get(reverse(name)).status_code == 200
         csv = b"".join(client.get(reverse(name), {"export": "csv"}).streaming_content).decode().lstrip("\ufeff")
         assert csv.splitlines()[0].startswith(header)
+
+
+def test_the_team_exports_with_its_history(kams, users, login):
+    account = key_account("Acme", "A-1")
+    services.add_member(account, kams[0], "key_account_manager", 20, start_date=TODAY - dt.timedelta(days=50))
+    services.hand_over(account, kams[1], "Over to you.", users.lead)
+    response = login(users.lead).get(reverse("accounts:account", args=[account.pk]), {"export": "team"})
+    lines = b"".join(response.streaming_content).decode().lstrip("\ufeff").splitlines()
+    assert lines[0] == "Person,E-mail,Role,Allocation %,From,Until"
+    assert len(lines) == 3 and kams[0].email in lines[1] and (TODAY - dt.timedelta(days=1)).isoformat() in lines[1]
+    outsider = login(kams[2])
+    assert outsider.get(reverse("accounts:account", args=[account.pk]), {"export": "team"}).status_code == 404
