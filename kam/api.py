@@ -85,8 +85,10 @@ def on_http_error(request, exc):
 
 from kam.accounts.api import router as accounts_router  # noqa: E402
 from kam.selection.api import router as selection_router  # noqa: E402
+from kam.teams.api import router as teams_router  # noqa: E402
 from kam.users.api import router as users_router  # noqa: E402
 
 api.add_router("/", accounts_router)
 api.add_router("/", users_router)
 api.add_router("/selection/", selection_router)
+api.add_router("/", teams_router)

@@ -43,3 +43,20 @@ def login(client):
         return client
 
     return _login
+
+
+@pytest.fixture(autouse=True)
+def team_defaults(request):
+    """Migration teams.0002 seeds the role catalogue, the service models and the team rules; a transactional test's
+    flush empties every table, so they are put back for the tests that use the database."""
+    marker = request.node.get_closest_marker("django_db")
+    fixtures = set(request.fixturenames)
+    transactional = bool(marker and marker.kwargs.get("transaction")) or bool(
+        fixtures & {"transactional_db", "live_server"}
+    )
+    if not (marker or fixtures & {"db", "transactional_db", "live_server"}):
+        return
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    from kam.teams.defaults import ensure_defaults
+
+    ensure_defaults()

@@ -11,8 +11,10 @@ from types import SimpleNamespace
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from kam.accounts.models import ImportRun
+from kam.accounts.models import AccountTeamMember, ImportRun
 from kam.api import api
+from kam.core.roles import Role
+from kam.teams.models import ServiceModel, TeamRoleDefinition
 from kam.users.models import ApiToken
 from tests import factories
 
@@ -76,6 +78,18 @@ def world(users, portfolio, tmp_path):
     )
 
 
+def _manager_membership(w, which):
+    """The key account manager's membership of the own team's account (the KAM's) or the other team's."""
+    target, manager = (w.p.own, w.users.kam) if which == "own" else (w.p.other, w.p.other_kam)
+    return AccountTeamMember.objects.get(AccountTeamMember.active_q(), account=target, user=manager)
+
+
+def _fresh_member(account):
+    from kam.teams import services as teams
+
+    return teams.add_member(account, factories.make_user(), "support", 10)
+
+
 # name -> (method, kwargs builder(world, which) or None, {role: status} for own, {role: status} for other)
 def page_matrix():
     detail_own, detail_other = scoped(200)
@@ -110,6 +124,21 @@ def page_matrix():
         owner = w.users.kam
         token = owner.api_tokens.first()
         return {"pk": token.pk}
+
+    def team_member(w, which):
+        target = w.p.own if which == "own" else w.p.other
+        return {"pk": target.pk, "member": _manager_membership(w, which).pk}
+
+    def fresh_team_member(w, which):
+        """Ending a membership consumes it: each request ends a new one."""
+        target = w.p.own if which == "own" else w.p.other
+        return {"pk": target.pk, "member": _fresh_member(target).pk}
+
+    def team_role(w, which):
+        return {"pk": TeamRoleDefinition.objects.get(key="finance_partner").pk}
+
+    def service_model(w, which):
+        return {"pk": ServiceModel.objects.get(segment="strategic").pk}
 
     return {
         "home": ("get", None, ALL, None),
@@ -164,6 +193,27 @@ def page_matrix():
         # An empty POST decides nothing: the page is shown again with the reason, to whoever may see it.
         "selection:designation_decide": ("post", designation, detail_own, detail_other),
         "selection:dedesignate": ("get", account, LEADS_ONLY, LEADS_ONLY),
+        # Teams: staffing decides who can open an account, so it is the programme lead's (and administrators');
+        # the catalogue, service models and rules are read by everyone; the charter is edited like the account.
+        "teams:member_add": ("get", account, LEADS_ONLY, LEADS_ONLY),
+        "teams:member_edit": ("get", team_member, LEADS_ONLY, LEADS_ONLY),
+        "teams:member_end": (
+            "post",
+            fresh_team_member,
+            {**LEADS_ONLY, "admin": 302, "lead": 302},
+            {**LEADS_ONLY, "admin": 302, "lead": 302},
+        ),
+        "teams:handover": ("get", account, LEADS_ONLY, LEADS_ONLY),
+        "teams:charter": ("get", account, edit_own, edit_other),
+        "teams:handover_all": ("get", None, LEADS_ONLY, None),
+        "teams:role_list": ("get", None, ALL, None),
+        "teams:role_add": ("get", None, LEADS_ONLY, None),
+        "teams:role_edit": ("get", team_role, LEADS_ONLY, None),
+        "teams:service_models": ("get", None, ALL, None),
+        "teams:service_model": ("get", service_model, LEADS_ONLY, None),
+        "teams:settings": ("get", None, ALL, None),  # everyone reads the rules; saving them is the lead's
+        "teams:coverage": ("get", None, ALL, None),  # scoped: the key accounts the user sees
+        "teams:workload": ("get", None, LEADS_ONLY, None),  # every team's people: for those who staff teams
         "users:profile": ("get", None, ALL, None),
         # Only the KAM owns the token used here: everyone else is told it does not exist.
         "users:token_revoke": ("post", token, {**dict.fromkeys(ROLES, 404), "kam": 302}, None),
@@ -258,6 +308,25 @@ def api_matrix():
         # The KAM proposed the own team's proposal; the other team's KAM the other one.
         ("POST", "/api/v1/selection/designations/{designation_id}/withdraw"): (change_own, change_other),
         ("POST", "/api/v1/selection/accounts/{account_id}/de-designate"): (create, create),
+        # Teams: the catalogue, service models and team rules are read by everyone and changed by the programme lead;
+        # staffing (members, handovers) is the lead's for every account; the team and its charter follow the account.
+        ("GET", "/api/v1/teams/roles"): (ALL, None),
+        ("POST", "/api/v1/teams/roles"): (create, None),
+        ("PATCH", "/api/v1/teams/roles/{role_id}"): (LEADS_ONLY, None),
+        ("GET", "/api/v1/teams/service-models"): (ALL, None),
+        ("PUT", "/api/v1/teams/service-models/{model_id}"): (LEADS_ONLY, None),
+        ("GET", "/api/v1/teams/settings"): (ALL, None),
+        ("PATCH", "/api/v1/teams/settings"): (LEADS_ONLY, None),
+        ("GET", "/api/v1/accounts/{account_id}/team"): (detail_own, detail_other),
+        ("POST", "/api/v1/accounts/{account_id}/team"): (create, create),
+        ("PATCH", "/api/v1/teams/members/{member_id}"): (LEADS_ONLY, LEADS_ONLY),
+        ("POST", "/api/v1/teams/members/{member_id}/end"): (LEADS_ONLY, LEADS_ONLY),
+        ("POST", "/api/v1/accounts/{account_id}/handover"): (create, create),
+        ("GET", "/api/v1/teams/handovers"): (ALL, None),
+        ("POST", "/api/v1/teams/handover-all"): (LEADS_ONLY, None),
+        ("PUT", "/api/v1/accounts/{account_id}/team-charter"): (change_own, change_other),
+        ("GET", "/api/v1/teams/coverage"): (ALL, None),
+        ("GET", "/api/v1/teams/workload"): (LEADS_ONLY, None),
     }
 
 
@@ -353,6 +422,8 @@ def _api_call(client, method, path, world, which, token):
         if method in ("GET", "DELETE"):
             return getattr(client, method.lower())(url, **headers)
         return getattr(client, method.lower())(url, body or {}, content_type="application/json", **headers)
+    if "/teams/" in path or path.endswith(("/team", "/handover", "/team-charter")):
+        return _teams_call(client, method, path, url, world, which, account, headers)
     if method == "GET":
         return client.get(url, **headers)
     if method == "DELETE":
@@ -375,6 +446,58 @@ def _api_call(client, method, path, world, which, token):
     )
 
 
+def _teams_call(client, method, path, url, world, which, account, headers):
+    """A teams operation, on fresh objects where the call consumes them (ending a membership, handovers)."""
+    n = next(factories._numbers)
+    role = TeamRoleDefinition.objects.get(key="support")
+    model = ServiceModel.objects.get(segment="unclassified")
+    url = url.replace("{role_id}", str(role.pk)).replace("{model_id}", str(model.pk))
+    member = None
+    if "{member_id}" in path:
+        member = _fresh_member(account) if path.endswith("/end") else _manager_membership(world, which)
+        url = url.replace("{member_id}", str(member.pk))
+    if method == "GET":
+        return client.get(url, **headers)
+    body = {
+        ("POST", "/api/v1/teams/roles"): lambda: {"key": f"matrix_{n}", "name": f"Matrix role {n}"},
+        ("PATCH", "/api/v1/teams/roles/{role_id}"): lambda: {"responsibilities": f"Edit {n}", "version": role.version},
+        ("PUT", "/api/v1/teams/service-models/{model_id}"): lambda: {
+            "workload_weight": "1.00",
+            "review_cadence": "quarterly",
+            "in_person_meetings_per_year": 2,
+            "promised_service": f"Edit {n}",
+            "roles": [{"role_key": "key_account_manager", "min_members": 1, "expected_allocation_percent": 10}],
+        },
+        ("PATCH", "/api/v1/teams/settings"): lambda: {"default_team_charter": f"Charter {n}"},
+        ("POST", "/api/v1/accounts/{account_id}/team"): lambda: {
+            "user_id": factories.make_user().pk,
+            "team_role": "support",
+            "allocation_percent": 10,
+        },
+        ("PATCH", "/api/v1/teams/members/{member_id}"): lambda: {
+            "allocation_percent": n % 100,
+            "version": member.version,
+        },
+        ("POST", "/api/v1/teams/members/{member_id}/end"): dict,
+        ("POST", "/api/v1/accounts/{account_id}/handover"): lambda: {
+            "to_user_id": factories.make_user(Role.KEY_ACCOUNT_MANAGER).pk,
+            "note": "Matrix handover",
+        },
+        ("POST", "/api/v1/teams/handover-all"): _leaving_manager,
+        ("PUT", "/api/v1/accounts/{account_id}/team-charter"): lambda: {"text": f"Charter {n}"},
+    }[(method, path)]()
+    return getattr(client, method.lower())(url, body, content_type="application/json", **headers)
+
+
+def _leaving_manager():
+    """A key account manager with an account of their own, and a successor: each call has something to hand over."""
+    from kam.teams import services as teams
+
+    leaving = factories.make_user(Role.KEY_ACCOUNT_MANAGER)
+    teams.add_member(factories.make_account(), leaving, "key_account_manager", 10)
+    return {"from_user_id": leaving.pk, "to_user_id": factories.make_user(Role.KEY_ACCOUNT_MANAGER).pk, "note": "Bye"}
+
+
 @pytest.mark.parametrize("operation", sorted(api_matrix()), ids=lambda op: f"{op[0]} {op[1]}")
 def test_api_access(operation, world, client):
     method, path = operation
@@ -385,8 +508,8 @@ def test_api_access(operation, world, client):
             if method == "DELETE":  # deleting needs a leaf account: give each try its own
                 target = factories.make_account(parent=None)
                 factories.add_member(target, world.users.kam) if which == "own" else None
-                factories.add_member(target, world.users.sponsor) if which == "own" else None
-                factories.add_member(target, world.users.viewer) if which == "own" else None
+                factories.add_member(target, world.users.sponsor, "executive_sponsor") if which == "own" else None
+                factories.add_member(target, world.users.viewer, "support") if which == "own" else None
                 if which == "own":
                     world.p.own = target
                 else:

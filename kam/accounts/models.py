@@ -97,6 +97,15 @@ class Account(KamModel):
         # a constant prefix per path is an index range scan on tree_path. A pattern built from each row's join
         # (EXISTS … tree_path LIKE member_path || '%') cannot use the index and took ~0.3 s per query at 200,000
         # accounts (docs/performance.md).
+        condition = Q(pk__in=[])
+        for path in cls.member_paths(user):
+            condition |= in_subtree(path)
+        return condition
+
+    @classmethod
+    def member_paths(cls, user) -> list[str]:
+        """The tree paths of the accounts the user's active team memberships open (each with its subtree), without
+        those inside another: an account is in the user's scope when its path starts with one of them."""
         paths = sorted(
             set(
                 AccountTeamMember.objects.filter(AccountTeamMember.active_q(), user=user).values_list(
@@ -104,11 +113,7 @@ class Account(KamModel):
                 )
             )
         )
-        condition = Q(pk__in=[])
-        for path in paths:
-            if not any(path.startswith(other) for other in paths if other != path):  # already in a wider subtree
-                condition |= in_subtree(path)
-        return condition
+        return [path for path in paths if not any(path.startswith(other) for other in paths if other != path)]
 
     def subtree(self):
         return Account.objects.filter(in_subtree(self.tree_path))

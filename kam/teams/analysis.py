@@ -52,9 +52,9 @@ def coverage(accounts, day=None) -> list[CoverageRow]:
     roles = {r.key: r for r in TeamRoleDefinition.objects.all()}
     models = {m.segment: m for m in ServiceModel.objects.prefetch_related("roles__role")}
     members = defaultdict(list)
-    for m in AccountTeamMember.objects.filter(AccountTeamMember.active_q(day), account_id__in=ids).select_related(
-        "user"
-    ):
+    # A deactivated person does not serve the account, whatever their membership says.
+    active = AccountTeamMember.objects.filter(AccountTeamMember.active_q(day), user__is_active=True)
+    for m in active.filter(account_id__in=ids).select_related("user"):
         members[m.account_id].append(m)
     rows = []
     for account in accounts:
@@ -112,7 +112,7 @@ def workload(day=None) -> list[WorkloadRow]:
     rules = ProgrammeSettings.current()
     weights = {m.segment: m.workload_weight for m in ServiceModel.objects.all()}
     members = list(
-        AccountTeamMember.objects.filter(AccountTeamMember.active_q(day)).values(
+        AccountTeamMember.objects.filter(AccountTeamMember.active_q(day), user__is_active=True).values(
             "user_id", "account_id", "team_role", "allocation_percent", "account__is_key_account", "account__parent_id"
         )
     )

@@ -38,7 +38,12 @@ def _check_member(member: AccountTeamMember):
         errors["start_date"] = "Give the date the member joins the team."
     elif member.end_date is not None and member.end_date < member.start_date:
         errors["end_date"] = f"The end ({member.end_date:%Y-%m-%d}) is before the start ({member.start_date:%Y-%m-%d})."
-    if member.user_id is not None and not get_user_model().objects.filter(pk=member.user_id, is_active=True).exists():
+    # Only a new membership needs an active person: ending or handing over a departed (deactivated) one must work.
+    if (
+        member.pk is None
+        and member.user_id is not None
+        and not get_user_model().objects.filter(pk=member.user_id, is_active=True).exists()
+    ):
         errors["user"] = "This person's account is deactivated: choose an active user."
     if errors:
         raise ValidationError(errors)

@@ -146,7 +146,11 @@ class MemberEndView(TeamEditMixin, TemplateView):
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
-            messages.success(request, f"{member.user} left the team today; the team's history keeps the membership.")
+            messages.success(
+                request,
+                f"{member.user} is off the team from today (a membership that had not started yet is withdrawn); "
+                "the audit log keeps it.",
+            )
         return HttpResponseRedirect(self.team_url())
 
 

@@ -162,7 +162,8 @@ def test_coverage_against_the_service_model_by_hand(kams, users):
             {"role": roles["finance_partner"], "min_members": 1, "expected_allocation_percent": 5},
         ],
     )
-    a, b, c = key_account("A", "A"), key_account("B", "B"), key_account("C", "C")
+    a, b = key_account("A", "A"), key_account("B", "B")
+    key_account("C", "C")  # nobody on its team
     services.add_member(a, kams[0], "key_account_manager", 10)
     services.add_member(a, kams[1], "finance_partner", 5)
     services.add_member(a, users.sponsor, "executive_sponsor", 5)
@@ -251,3 +252,13 @@ def test_the_team_exports_with_its_history(kams, users, login):
     assert len(lines) == 3 and kams[0].email in lines[1] and (TODAY - dt.timedelta(days=1)).isoformat() in lines[1]
     outsider = login(kams[2])
     assert outsider.get(reverse("accounts:account", args=[account.pk]), {"export": "team"}).status_code == 404
+
+
+def test_a_departed_managers_accounts_can_still_be_handed_over(kams, users):
+    account = key_account("Acme", "A-1")
+    services.add_member(account, kams[0], "key_account_manager", 10, start_date=TODAY - dt.timedelta(days=40))
+    kams[0].is_active = False
+    kams[0].save()
+    assert analysis.coverage(analysis.key_accounts())[0].manager is None  # a deactivated person serves no account
+    services.hand_over_all(kams[0], kams[1], "Left the company.", users.lead)
+    assert services.current_manager(account).user == kams[1]
