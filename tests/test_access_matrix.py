@@ -211,7 +211,7 @@ def page_matrix():
         "teams:role_edit": ("get", team_role, LEADS_ONLY, None),
         "teams:service_models": ("get", None, ALL, None),
         "teams:service_model": ("get", service_model, LEADS_ONLY, None),
-        "teams:settings": ("get", None, ALL, None),  # everyone reads the rules; saving them is the lead's
+        "teams:settings": ("get", None, LEADS_ONLY, None),  # the form is for those who may change the rules
         "teams:coverage": ("get", None, ALL, None),  # scoped: the key accounts the user sees
         "teams:workload": ("get", None, LEADS_ONLY, None),  # every team's people: for those who staff teams
         "users:profile": ("get", None, ALL, None),

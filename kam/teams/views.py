@@ -2,7 +2,7 @@
 model per segment, the programme's rules, the coverage check and the workload board."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -14,7 +14,7 @@ from django.views.generic.edit import FormView
 from kam.accounts.filtersets import SearchFilterSet
 from kam.accounts.models import Account, AccountTeamMember
 from kam.core.exports import csv_response
-from kam.core.permissions import ADD, CHANGE, VIEW
+from kam.core.permissions import ADD, CHANGE
 from kam.core.services import StaleObject
 from kam.core.views import ObjectListView, PermissionMixin
 from kam.teams import analysis, services
@@ -345,8 +345,9 @@ class ServiceModelEditView(PermissionMixin, FormView):
 
 
 class SettingsView(PermissionMixin, FormView):
+    # The form is for those who may change the rules; everyone reads them on the workload and team pages.
     model = ProgrammeSettings
-    action = VIEW
+    action = CHANGE
     form_class = SettingsForm
     template_name = "core/object_edit.html"
 
@@ -363,8 +364,6 @@ class SettingsView(PermissionMixin, FormView):
         return context
 
     def form_valid(self, form):
-        if not self.can(CHANGE):
-            raise PermissionDenied
         data = {name: form.cleaned_data[name] for name in form.Meta.fields}
         try:
             services.update_settings(data)
