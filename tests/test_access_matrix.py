@@ -214,6 +214,7 @@ def page_matrix():
         "teams:settings": ("get", None, LEADS_ONLY, None),  # the form is for those who may change the rules
         "teams:coverage": ("get", None, ALL, None),  # scoped: the key accounts the user sees
         "teams:workload": ("get", None, LEADS_ONLY, None),  # every team's people: for those who staff teams
+        "teams:capacity": ("get", lambda w, which: {"user_id": w.users.kam.pk}, LEADS_ONLY, None),
         "users:profile": ("get", None, ALL, None),
         # Only the KAM owns the token used here: everyone else is told it does not exist.
         "users:token_revoke": ("post", token, {**dict.fromkeys(ROLES, 404), "kam": 302}, None),
@@ -327,6 +328,7 @@ def api_matrix():
         ("PUT", "/api/v1/accounts/{account_id}/team-charter"): (change_own, change_other),
         ("GET", "/api/v1/teams/coverage"): (ALL, None),
         ("GET", "/api/v1/teams/workload"): (LEADS_ONLY, None),
+        ("PUT", "/api/v1/teams/people/{user_id}/capacity"): (LEADS_ONLY, None),
     }
 
 
@@ -451,7 +453,11 @@ def _teams_call(client, method, path, url, world, which, account, headers):
     n = next(factories._numbers)
     role = TeamRoleDefinition.objects.get(key="support")
     model = ServiceModel.objects.get(segment="unclassified")
-    url = url.replace("{role_id}", str(role.pk)).replace("{model_id}", str(model.pk))
+    url = (
+        url.replace("{role_id}", str(role.pk))
+        .replace("{model_id}", str(model.pk))
+        .replace("{user_id}", str(world.users.kam.pk))
+    )
     member = None
     if "{member_id}" in path:
         member = _fresh_member(account) if path.endswith("/end") else _manager_membership(world, which)
@@ -485,6 +491,7 @@ def _teams_call(client, method, path, url, world, which, account, headers):
         },
         ("POST", "/api/v1/teams/handover-all"): _leaving_manager,
         ("PUT", "/api/v1/accounts/{account_id}/team-charter"): lambda: {"text": f"Charter {n}"},
+        ("PUT", "/api/v1/teams/people/{user_id}/capacity"): lambda: {"accounts_limit": n % 20},
     }[(method, path)]()
     return getattr(client, method.lower())(url, body, content_type="application/json", **headers)
 

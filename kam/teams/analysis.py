@@ -12,7 +12,7 @@ from kam.accounts.models import Account, AccountTeamMember
 from kam.core.roles import Role
 from kam.selection.choices import RunStatus, Segment
 from kam.selection.models import SelectionRun
-from kam.teams.models import KEY_ACCOUNT_MANAGER, ProgrammeSettings, ServiceModel, TeamRoleDefinition
+from kam.teams.models import KEY_ACCOUNT_MANAGER, PersonCapacity, ProgrammeSettings, ServiceModel, TeamRoleDefinition
 
 NOT_SEGMENTED = Segment.UNCLASSIFIED  # key accounts without a finished selection run follow this service model
 
@@ -97,6 +97,7 @@ def coverage(accounts, day=None) -> list[CoverageRow]:
 @dataclass
 class WorkloadRow:
     user: object
+    limit: int  # the person's own limit of key accounts, or the programme's
     key_accounts: int  # as key account manager
     weighted: Decimal  # Σ the segments' workload weights of those accounts
     memberships: int  # active memberships in any role
@@ -110,6 +111,8 @@ def workload(day=None) -> list[WorkloadRow]:
     weighted by segment), how much of their time is allocated, and whether that is over the programme's limits."""
     day = day or timezone.localdate()
     rules = ProgrammeSettings.current()
+    limits = dict(PersonCapacity.objects.values_list("user_id", "accounts_limit"))
+    margin = rules.accounts_per_manager_limit - rules.accounts_per_manager_warning  # the warning comes this much early
     weights = {m.segment: m.workload_weight for m in ServiceModel.objects.all()}
     members = list(
         AccountTeamMember.objects.filter(AccountTeamMember.active_q(day), user__is_active=True).values(
@@ -134,14 +137,17 @@ def workload(day=None) -> list[WorkloadRow]:
             (weights.get(segments.get(pk, NOT_SEGMENTED), Decimal(1)) for pk in accounts), Decimal(0)
         ).quantize(Decimal("0.01"))
         notes, status = [], "ok"
-        if len(accounts) > rules.accounts_per_manager_limit:
+        limit = limits.get(user.pk, rules.accounts_per_manager_limit)
+        warning = max(limit - margin, 0)
+        own = " (their own limit)" if user.pk in limits else ""
+        if len(accounts) > limit:
             status = "over"
-            notes.append(f"Manages {len(accounts)} key accounts; the limit is {rules.accounts_per_manager_limit}.")
-        elif len(accounts) > rules.accounts_per_manager_warning:
+            notes.append(f"Manages {len(accounts)} key accounts; the limit is {limit}{own}.")
+        elif len(accounts) > warning:
             status = "warning"
-            notes.append(f"Manages {len(accounts)} key accounts; above {rules.accounts_per_manager_warning} is a lot.")
+            notes.append(f"Manages {len(accounts)} key accounts; above {warning} is a lot.")
         if time[user.pk] > 100:
             status = "over"
             notes.append(f"{time[user.pk]} % of their time is allocated.")
-        rows.append(WorkloadRow(user, len(accounts), weighted, count[user.pk], time[user.pk], status, notes))
+        rows.append(WorkloadRow(user, limit, len(accounts), weighted, count[user.pk], time[user.pk], status, notes))
     return rows

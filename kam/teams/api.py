@@ -33,6 +33,7 @@ from kam.teams import analysis, services
 from kam.teams.models import (
     KEY_ACCOUNT_MANAGER,
     Handover,
+    PersonCapacity,
     ProgrammeSettings,
     ServiceModel,
     TeamRoleDefinition,
@@ -639,6 +640,7 @@ class WorkloadUserOut(UserRef):
 
 class WorkloadRowOut(Schema):
     user: WorkloadUserOut
+    limit: int = Field(description="The person's own limit of key accounts, or the programme's.")
     key_accounts: int = Field(description="Key accounts managed as key account manager.")
     weighted: Decimal = Field(description="Σ the workload weights of those accounts' segments.")
     memberships: int = Field(description="Active memberships in any role.")
@@ -670,6 +672,7 @@ def workload(request, filters: Query[WorkloadFilters]):
     return [
         {
             "user": {**_user(r.user), "role": r.user.role},
+            "limit": r.limit,
             "key_accounts": r.key_accounts,
             "weighted": r.weighted,
             "memberships": r.memberships,
@@ -679,6 +682,35 @@ def workload(request, filters: Query[WorkloadFilters]):
         }
         for r in rows
     ]
+
+
+class CapacityIn(InputSchema):
+    accounts_limit: int | None = Field(
+        None, ge=0, le=100, description="Their own limit of key accounts; null: the programme's limit."
+    )
+    note: str = Field("", max_length=300)
+
+
+class CapacityOut(Schema):
+    user_id: int
+    accounts_limit: int | None
+    note: str
+
+
+@router.put(
+    "/teams/people/{user_id}/capacity",
+    response={200: CapacityOut, **WRITE_ERRORS},
+    summary="A person's own limit of key accounts (null: back to the programme's)",
+)
+def set_capacity(request, user_id: int, payload: CapacityIn):
+    restricted(request, PersonCapacity, CHANGE)
+    user = _active_user(user_id, "user_id", active=False)
+    capacity = services.set_capacity(user, payload.accounts_limit, payload.note)
+    return {
+        "user_id": user.pk,
+        "accounts_limit": capacity and capacity.accounts_limit,
+        "note": capacity.note if capacity else "",
+    }
 
 
 __all__ = ["router"]

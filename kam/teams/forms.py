@@ -134,3 +134,14 @@ def rules_from(formset) -> list[dict]:
             }
         )
     return rules
+
+
+class CapacityForm(forms.Form):
+    accounts_limit = forms.IntegerField(
+        label="Key accounts, limit",
+        min_value=0,
+        max_value=100,
+        required=False,
+        help_text="Blank: the programme's limit.",
+    )
+    note = forms.CharField(max_length=300, required=False, help_text="Why, e.g. part-time until June.")

@@ -173,6 +173,33 @@ class ProgrammeSettings(KamModel):
         return settings_row if settings_row is not None else cls(pk=None)
 
 
+class PersonCapacity(KamModel):
+    """How many key accounts one person can manage, where it differs from the programme's limit (part-time, a team
+    leader with fewer accounts, a senior manager with more)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="key_account_capacity")
+    accounts_limit = models.PositiveSmallIntegerField(
+        "key accounts, limit", validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
+    note = models.CharField(max_length=300, blank=True, help_text="Why, e.g. part-time until June.")
+
+    permission_actions = READ_ONLY_FOR_TEAMS
+
+    class Meta:
+        verbose_name = "person's capacity"
+        verbose_name_plural = "people's capacity"
+
+    def __str__(self):
+        return f"{self.user}: up to {self.accounts_limit} key accounts"
+
+    def get_absolute_url(self):
+        return reverse("teams:workload") + f"?q={self.user.email}"
+
+    @classmethod
+    def scope_filter(cls, user):
+        return Q()
+
+
 class Handover(AccountScopedModel):
     """A key account passed from one key account manager to another, with the note that goes with it."""
 

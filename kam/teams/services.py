@@ -12,7 +12,14 @@ from django.utils import timezone
 
 from kam.accounts.models import Account, AccountTeamMember
 from kam.core.services import lock_for_update
-from kam.teams.models import KEY_ACCOUNT_MANAGER, Handover, ProgrammeSettings, ServiceModel, ServiceModelRole
+from kam.teams.models import (
+    KEY_ACCOUNT_MANAGER,
+    Handover,
+    PersonCapacity,
+    ProgrammeSettings,
+    ServiceModel,
+    ServiceModelRole,
+)
 from kam.teams.roles import require_role
 
 
@@ -240,3 +247,18 @@ def save_service_model(model: ServiceModel, data: dict, roles: list[dict]) -> Se
         existing.full_clean()
         existing.save()
     return model
+
+
+@transaction.atomic
+def set_capacity(user, accounts_limit: int | None, note: str = "") -> PersonCapacity | None:
+    """The person's own limit of key accounts; None returns them to the programme's limit."""
+    current = PersonCapacity.objects.select_for_update().filter(user=user).first()
+    if accounts_limit is None:
+        if current is not None:
+            current.delete()
+        return None
+    current = current or PersonCapacity(user=user)
+    current.accounts_limit, current.note = accounts_limit, (note or "").strip()
+    current.full_clean()
+    current.save()
+    return current

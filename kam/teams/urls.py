@@ -19,4 +19,5 @@ urlpatterns = [
     path("teams/settings/", views.SettingsView.as_view(), name="settings"),
     path("teams/coverage/", views.CoverageView.as_view(), name="coverage"),
     path("teams/workload/", views.WorkloadView.as_view(), name="workload"),
+    path("teams/people/<int:user_id>/capacity/", views.CapacityView.as_view(), name="capacity"),
 ]

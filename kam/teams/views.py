@@ -2,6 +2,7 @@
 model per segment, the programme's rules, the coverage check and the workload board."""
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponseRedirect
@@ -19,6 +20,7 @@ from kam.core.services import StaleObject
 from kam.core.views import ObjectListView, PermissionMixin
 from kam.teams import analysis, services
 from kam.teams.forms import (
+    CapacityForm,
     CharterForm,
     HandoverAllForm,
     HandoverForm,
@@ -30,7 +32,7 @@ from kam.teams.forms import (
     rules_from,
     rules_initial,
 )
-from kam.teams.models import ProgrammeSettings, ServiceModel, TeamRoleDefinition
+from kam.teams.models import PersonCapacity, ProgrammeSettings, ServiceModel, TeamRoleDefinition
 from kam.teams.tables import RoleTable
 
 
@@ -372,6 +374,38 @@ class SettingsView(PermissionMixin, FormView):
             return self.form_invalid(form)
         messages.success(self.request, "Team rules saved.")
         return HttpResponseRedirect(reverse("teams:workload"))
+
+
+class CapacityView(PermissionMixin, FormView):
+    """One person's own limit of key accounts (or back to the programme's)."""
+
+    model = PersonCapacity
+    action = CHANGE
+    form_class = CapacityForm
+    template_name = "teams/capacity_form.html"
+
+    def get_person(self):
+        return get_object_or_404(get_user_model(), pk=self.kwargs["user_id"])
+
+    def get_initial(self):
+        capacity = PersonCapacity.objects.filter(user=self.get_person()).first()
+        return {"accounts_limit": capacity.accounts_limit, "note": capacity.note} if capacity else {}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["person"] = self.get_person()
+        context["rules"] = ProgrammeSettings.current()
+        return context
+
+    def form_valid(self, form):
+        person = self.get_person()
+        try:
+            services.set_capacity(person, form.cleaned_data["accounts_limit"], form.cleaned_data["note"])
+        except ValidationError as error:
+            _form_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, f"Capacity of {person} saved.")
+        return HttpResponseRedirect(reverse("teams:workload") + f"?q={person.email}")
 
 
 def _paginate(request, rows, per_page=50):

@@ -439,6 +439,7 @@ def test_workload_rows_are_the_analysis_rows(api, users, portfolio, staffed, kam
     expected = [
         {
             "user": {"id": r.user.pk, "email": r.user.email, "name": r.user.display_name, "role": r.user.role},
+            "limit": r.limit,
             "key_accounts": r.key_accounts,
             "weighted": str(r.weighted),
             "memberships": r.memberships,

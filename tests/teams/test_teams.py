@@ -262,3 +262,36 @@ def test_a_departed_managers_accounts_can_still_be_handed_over(kams, users):
     assert analysis.coverage(analysis.key_accounts())[0].manager is None  # a deactivated person serves no account
     services.hand_over_all(kams[0], kams[1], "Left the company.", users.lead)
     assert services.current_manager(account).user == kams[1]
+
+
+def test_a_persons_own_capacity_replaces_the_programmes(kams, users, login):
+    """Programme: limit 10, warning above 8 (2 early). Manager 0 has their own limit of 4: warning above 2, over
+    above 4. With 3 key accounts: a warning; with 5: over."""
+    for i in range(3):
+        services.add_member(key_account(f"K{i}", f"K-{i}"), kams[0], "key_account_manager", 10)
+    client = login(users.lead)
+    assert (
+        client.post(
+            reverse("teams:capacity", args=[kams[0].pk]), {"accounts_limit": 4, "note": "Part-time"}
+        ).status_code
+        == 302
+    )
+    row = {r.user.email: r for r in analysis.workload()}[kams[0].email]
+    assert (row.limit, row.status, row.notes) == (4, "warning", ["Manages 3 key accounts; above 2 is a lot."])
+    for i in range(3, 5):
+        services.add_member(key_account(f"K{i}", f"K-{i}"), kams[0], "key_account_manager", 10)
+    row = {r.user.email: r for r in analysis.workload()}[kams[0].email]
+    assert (row.status, row.notes) == ("over", ["Manages 5 key accounts; the limit is 4 (their own limit)."])
+    client.post(reverse("teams:capacity", args=[kams[0].pk]), {"accounts_limit": ""})  # back to the programme's
+    assert {r.user.email: r for r in analysis.workload()}[kams[0].email].limit == 10
+    assert ObjectChange.objects.filter(object_repr__contains="up to 4 key accounts").count() >= 2  # created, deleted
+    response = client.put(
+        f"/api/v1/teams/people/{kams[1].pk}/capacity", {"accounts_limit": 6}, content_type="application/json"
+    )
+    assert response.status_code == 200 and response.json()["accounts_limit"] == 6
+    assert (
+        login(kams[2])
+        .put(f"/api/v1/teams/people/{kams[1].pk}/capacity", {"accounts_limit": 6}, content_type="application/json")
+        .status_code
+        == 403
+    )
