@@ -1,4 +1,5 @@
 from django import forms
+from django.core.exceptions import ValidationError
 
 
 class KamModelForm(forms.ModelForm):
@@ -17,3 +18,13 @@ class KamModelForm(forms.ModelForm):
 
     def changed_data_dict(self):
         return {name: self.cleaned_data[name] for name in self._meta.fields if name in self.cleaned_data}
+
+
+def add_validation_errors(form, error: ValidationError):
+    """A service's ValidationError on the form: field errors on their fields (or on the form when it has no such
+    field), the rest on the form."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)

@@ -16,6 +16,7 @@ from django_tables2 import RequestConfig
 
 from kam.audit.services import changes_for
 from kam.core.exports import csv_response, table_rows, xlsx_response
+from kam.core.forms import add_validation_errors
 from kam.core.pagination import CappedCountPaginator
 from kam.core.permissions import ADD, CHANGE, DELETE, VIEW, role_allows
 from kam.core.services import StaleObject
@@ -167,11 +168,7 @@ class ObjectEditView(PermissionMixin, FormView):
             form.add_error(None, str(stale))
             return self.form_invalid(form)
         except ValidationError as error:
-            if hasattr(error, "error_dict"):
-                for field, errors in error.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error(None, error.messages)
+            add_validation_errors(form, error)
             return self.form_invalid(form)
         messages.success(self.request, f"{self.model._meta.verbose_name.capitalize()} “{saved}” saved.")
         return HttpResponseRedirect(saved.get_absolute_url())

@@ -19,6 +19,7 @@ from kam.accounts.filtersets import SearchFilterSet
 from kam.accounts.models import Account
 from kam.core.charts import Bubble, BubbleChart, LineChart, Series
 from kam.core.exports import csv_response
+from kam.core.forms import add_validation_errors
 from kam.core.permissions import ADD, CHANGE, VIEW, has_global_scope, role_allows
 from kam.core.services import StaleObject
 from kam.core.views import ObjectDeleteView, ObjectDetailView, ObjectHistoryView, ObjectListView, PermissionMixin
@@ -39,14 +40,6 @@ from kam.selection.forms import (
 )
 from kam.selection.models import AccountRating, KeyAccountDesignation, ScoringModel, SelectionResult, SelectionRun
 from kam.selection.tables import DesignationTable, RatingTable, ResultTable, RunTable, ScoringModelTable
-
-
-def _form_errors(form, error: ValidationError):
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 class WorkbenchView(PermissionMixin, TemplateView):
@@ -171,7 +164,7 @@ class ScoringModelEditView(PermissionMixin, FormView):
             form.add_error(None, str(stale))
             return self.render_to_response(self.get_context_data(form=form, formset=formset))
         except ValidationError as error:
-            _form_errors(form, error)
+            add_validation_errors(form, error)
             return self.render_to_response(self.get_context_data(form=form, formset=formset))
         messages.success(self.request, f"Scoring model “{saved}” saved (version {saved.version}).")
         return HttpResponseRedirect(saved.get_absolute_url())
@@ -617,7 +610,7 @@ class RatingSetView(PermissionMixin, FormView):
                 note=form.cleaned_data["note"],
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            add_validation_errors(form, error)
             return self.form_invalid(form)
         messages.success(self.request, f"Rated {rating}.")
         return HttpResponseRedirect(reverse("selection:rating_list") + f"?account={account.pk}")
@@ -669,7 +662,7 @@ class DesignationCreateView(PermissionMixin, FormView):
                 kind=form.cleaned_data["kind"],
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            add_validation_errors(form, error)
             return self.form_invalid(form)
         messages.success(self.request, f"Proposed: {designation.account}. The programme lead decides.")
         return HttpResponseRedirect(designation.get_absolute_url())
@@ -715,7 +708,7 @@ class DesignationDecideView(DesignationDetailView):
                 form.add_error(None, "Choose approve, reject or withdraw.")
                 return self.render_to_response(self.get_context_data(form=form))
         except ValidationError as error:
-            _form_errors(form, error)
+            add_validation_errors(form, error)
             return self.render_to_response(self.get_context_data(form=form))
         return HttpResponseRedirect(designation.get_absolute_url())
 
@@ -754,7 +747,7 @@ class DeDesignateView(PermissionMixin, FormView):
         try:
             services.de_designate(account, self.request.user, form.cleaned_data["reason"])
         except ValidationError as error:
-            _form_errors(form, error)
+            add_validation_errors(form, error)
             return self.form_invalid(form)
         messages.success(self.request, f"{account} is no longer a key account; the decision is on record.")
         return HttpResponseRedirect(reverse("selection:designation_list") + f"?account={account.pk}")

@@ -15,6 +15,7 @@ from django.views.generic.edit import FormView
 from kam.accounts.filtersets import SearchFilterSet
 from kam.accounts.models import Account, AccountTeamMember
 from kam.core.exports import csv_response
+from kam.core.forms import add_validation_errors
 from kam.core.permissions import ADD, CHANGE
 from kam.core.services import StaleObject
 from kam.core.views import ObjectListView, PermissionMixin
@@ -34,14 +35,6 @@ from kam.teams.forms import (
 )
 from kam.teams.models import PersonCapacity, ProgrammeSettings, ServiceModel, TeamRoleDefinition
 from kam.teams.tables import RoleTable
-
-
-def _form_errors(form, error: ValidationError):
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 class TeamEditMixin(PermissionMixin):
@@ -85,7 +78,7 @@ class MemberAddView(TeamEditMixin, FormView):
                 data.get("end_date"),
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            add_validation_errors(form, error)
             return self.form_invalid(form)
         messages.success(self.request, f"{member.user} is on the team as {member.role_name}.")
         return HttpResponseRedirect(self.team_url())
@@ -128,7 +121,7 @@ class MemberEditView(TeamEditMixin, FormView):
         try:
             services.update_member(self.get_member(), data)
         except (ValidationError, StaleObject) as error:
-            _form_errors(form, error if isinstance(error, ValidationError) else ValidationError(str(error)))
+            add_validation_errors(form, error if isinstance(error, ValidationError) else ValidationError(str(error)))
             return self.form_invalid(form)
         messages.success(self.request, "Team member saved.")
         return HttpResponseRedirect(self.team_url())
@@ -176,7 +169,7 @@ class HandoverView(TeamEditMixin, FormView):
                 self.get_account(), data["to_user"], data["note"], self.request.user, data["on"]
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            add_validation_errors(form, error)
             return self.form_invalid(form)
         messages.success(self.request, f"Handed over to {handover.to_user} from {handover.handed_over_on:%Y-%m-%d}.")
         return HttpResponseRedirect(self.team_url())
@@ -229,7 +222,7 @@ class HandoverAllView(PermissionMixin, FormView):
                 data["from_user"], data["to_user"], data["note"], self.request.user, data["on"]
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            add_validation_errors(form, error)
             return self.form_invalid(form)
         if not handovers:
             form.add_error("from_user", f"{data['from_user']} manages no key account on {data['on']:%Y-%m-%d}.")
@@ -340,7 +333,7 @@ class ServiceModelEditView(PermissionMixin, FormView):
         try:
             model = services.save_service_model(self.get_object(), data, rules_from(formset))
         except ValidationError as error:
-            _form_errors(form, error)
+            add_validation_errors(form, error)
             return self.render_to_response(self.get_context_data(form=form, formset=formset))
         messages.success(self.request, f"{model} saved.")
         return HttpResponseRedirect(reverse("teams:service_models"))
@@ -370,7 +363,7 @@ class SettingsView(PermissionMixin, FormView):
         try:
             services.update_settings(data)
         except ValidationError as error:
-            _form_errors(form, error)
+            add_validation_errors(form, error)
             return self.form_invalid(form)
         messages.success(self.request, "Team rules saved.")
         return HttpResponseRedirect(reverse("teams:workload"))
@@ -402,7 +395,7 @@ class CapacityView(PermissionMixin, FormView):
         try:
             services.set_capacity(person, form.cleaned_data["accounts_limit"], form.cleaned_data["note"])
         except ValidationError as error:
-            _form_errors(form, error)
+            add_validation_errors(form, error)
             return self.form_invalid(form)
         messages.success(self.request, f"Capacity of {person} saved.")
         return HttpResponseRedirect(reverse("teams:workload") + f"?q={person.email}")
