@@ -160,3 +160,20 @@ def test_nul_characters_are_a_field_error_not_a_crash(client, token, login, user
     page = login(users.admin).get("/accounts/?q=a%00b")
     assert page.status_code == 200 and "not valid" in page.content.decode()
     assert client.get("/api/v1/accounts?q=a%00b", **auth(token)).status_code == 422
+
+
+def test_schema_names_are_unique_across_routers():
+    """OpenAPI names a component after its class: two routers with a class of the same name would share one
+    component, and one endpoint would document the other's shape (schemathesis caught a capacity response)."""
+    import importlib
+    import inspect
+
+    from ninja import Schema
+
+    seen = {}
+    for app in ("accounts", "selection", "teams", "core"):
+        module = importlib.import_module(f"kam.{app}.api")
+        for name, cls in inspect.getmembers(module, inspect.isclass):
+            if issubclass(cls, Schema) and cls.__module__ == module.__name__:
+                assert name not in seen, f"{name} is defined in {seen.get(name)} and {module.__name__}"
+                seen[name] = module.__name__

@@ -100,7 +100,7 @@ def _user(user) -> dict | None:
     return None if user is None else {"id": user.pk, "email": user.email, "name": user.display_name}
 
 
-class AccountRef(Schema):
+class TeamAccountRef(Schema):
     id: int
     name: str
     account_number: str
@@ -482,7 +482,7 @@ def end_member(request, member_id: int, payload: EndIn | None = None):
 
 class HandoverOut(Schema):
     id: int
-    account: AccountRef
+    account: TeamAccountRef
     from_user: UserRef | None
     to_user: UserRef
     handed_over_on: dt.date
@@ -592,7 +592,7 @@ def set_team_charter(request, account_id: int, payload: CharterIn, response: Htt
 
 
 class CoverageRowOut(Schema):
-    account: AccountRef
+    account: TeamAccountRef
     segment: str
     segment_name: str
     manager: UserRef | None
@@ -684,14 +684,14 @@ def workload(request, filters: Query[WorkloadFilters]):
     ]
 
 
-class CapacityIn(InputSchema):
+class PersonCapacityIn(InputSchema):
     accounts_limit: int | None = Field(
         None, ge=0, le=100, description="Their own limit of key accounts; null: the programme's limit."
     )
     note: str = Field("", max_length=300)
 
 
-class CapacityOut(Schema):
+class PersonCapacityOut(Schema):
     user_id: int
     accounts_limit: int | None
     note: str
@@ -699,10 +699,10 @@ class CapacityOut(Schema):
 
 @router.put(
     "/teams/people/{user_id}/capacity",
-    response={200: CapacityOut, **WRITE_ERRORS},
+    response={200: PersonCapacityOut, **WRITE_ERRORS},
     summary="A person's own limit of key accounts (null: back to the programme's)",
 )
-def set_capacity(request, user_id: int, payload: CapacityIn):
+def set_capacity(request, user_id: int, payload: PersonCapacityIn):
     restricted(request, PersonCapacity, CHANGE)
     user = _active_user(user_id, "user_id", active=False)
     capacity = services.set_capacity(user, payload.accounts_limit, payload.note)
