@@ -254,7 +254,7 @@ class RunOut(Schema):
 
 
 class RunFilters(Schema):
-    scoring_model: int | None = Field(None, ge=1)
+    scoring_model: int | None = Field(None, ge=1, le=2**63 - 1)
     status: Literal["queued", "running", "done", "failed"] | None = None
 
 
@@ -574,7 +574,7 @@ class RatingIn(InputSchema):
 
 class RatingFilters(Schema):
     q: str | None = Field(None, max_length=200, description="Search account name or number")
-    account: int | None = Field(None, ge=1)
+    account: int | None = Field(None, ge=1, le=2**63 - 1)
     attribute: AttributeLiteral | None = None
 
 
@@ -650,7 +650,7 @@ class DesignationFilters(Schema):
     q: str | None = Field(None, max_length=200, description="Search account name or number")
     status: Literal["proposed", "approved", "rejected", "withdrawn"] | None = None
     kind: Literal["designate", "de_designate"] | None = None
-    account: int | None = Field(None, ge=1)
+    account: int | None = Field(None, ge=1, le=2**63 - 1)
 
 
 def _run_for(request, run_id: int | None) -> SelectionRun | None:

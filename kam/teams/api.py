@@ -502,7 +502,7 @@ class HandoverAllIn(HandoverIn):
 
 
 class HandoverFilters(Schema):
-    account_id: int | None = Field(None, ge=1)
+    account_id: int | None = Field(None, ge=1, le=2**63 - 1)  # beyond: an overflow in the database driver
 
 
 @router.post(

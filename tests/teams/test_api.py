@@ -459,3 +459,8 @@ def test_workload_rows_are_the_analysis_rows(api, users, portfolio, staffed, kam
     assert api("lead").get("/api/v1/teams/workload", {"q": "M2"}).json()["count"] == 1
     for role in ("kam", "sponsor", "viewer"):
         assert api(role).get("/api/v1/teams/workload").status_code == 403
+
+
+def test_an_absurd_account_id_filter_is_a_422_not_a_crash(api, users):
+    response = api(users.lead).get("/api/v1/teams/handovers", {"account_id": 10**24})
+    assert response.status_code == 422
