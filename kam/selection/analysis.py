@@ -149,7 +149,9 @@ class Capacity:
         return self.curve[count - 1] if 0 < count <= len(self.curve) else None
 
 
-def capacity(run: SelectionRun, managers: int | None = None, low: int = 5, high: int = 10) -> Capacity:
+def capacity(
+    run: SelectionRun, managers: int | None = None, low: int = DEFAULT_CAPACITY[0], high: int = DEFAULT_CAPACITY[1]
+) -> Capacity:
     """How many key accounts the team can carry, and the value covered by the first n of the ranking."""
     managers = key_account_managers() if managers is None else managers
     recommended_low, recommended_high = managers * low, managers * high

@@ -397,7 +397,6 @@ class Outcome:
     classified: int
     pop_threshold: Decimal | None
     wallet_threshold: Decimal | None
-    segment_counts: dict
     segment_totals: dict
     warnings: list
     seconds: float
@@ -439,7 +438,6 @@ def compute(run_id: int, plan: Plan) -> Outcome:
         classified=population - counts.get(Segment.UNCLASSIFIED, 0),
         pop_threshold=pop_threshold,
         wallet_threshold=wallet_threshold,
-        segment_counts=counts,
         segment_totals=totals,
         warnings=warnings,
         seconds=time.monotonic() - started,

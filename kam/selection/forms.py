@@ -107,11 +107,6 @@ def criteria_from(formset) -> list[dict]:
     return rows
 
 
-class AccountChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return f"{obj.name} ({obj.account_number})"
-
-
 class RatingForm(forms.Form):
     account = forms.IntegerField(widget=forms.HiddenInput)
     attribute = forms.ChoiceField(choices=RatedAttribute.choices)

@@ -112,7 +112,6 @@ class SelectionRun(KamModel):
     classified = models.PositiveIntegerField(default=0)
     pop_threshold = models.DecimalField(**FIGURE)
     wallet_threshold = models.DecimalField(**FIGURE)
-    segment_counts = models.JSONField(default=dict, blank=True)
     segment_totals = models.JSONField(
         default=dict, blank=True, help_text="{segment: {accounts, revenue, wallet, pop}} (EUR, as computed)."
     )
@@ -140,6 +139,11 @@ class SelectionRun(KamModel):
     @property
     def is_running(self):
         return self.status in {RunStatus.QUEUED, RunStatus.RUNNING}
+
+    @property
+    def segment_counts(self) -> dict:
+        """{segment: accounts}, from the totals the run keeps."""
+        return {segment: totals["accounts"] for segment, totals in (self.segment_totals or {}).items()}
 
     def quadrant_name(self, segment: str) -> str:
         if segment == Segment.UNCLASSIFIED:

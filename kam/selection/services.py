@@ -154,7 +154,6 @@ def execute_run(run_id: int) -> SelectionRun:
             classified=outcome.classified,
             pop_threshold=outcome.pop_threshold,
             wallet_threshold=outcome.wallet_threshold,
-            segment_counts=outcome.segment_counts,
             segment_totals=outcome.segment_totals,
             warnings=outcome.warnings,
             duration_ms=round(outcome.seconds * 1000),

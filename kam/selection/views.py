@@ -144,7 +144,6 @@ class ScoringModelEditView(PermissionMixin, FormView):
         context = super().get_context_data(**kwargs)
         context["formset"] = kwargs.get("formset") or self.get_formset()
         context["object"] = self.object
-        context["criterion_help"] = Criterion.choices
         return context
 
     def form_valid(self, form):
@@ -411,13 +410,14 @@ class RunCapacityView(RunMixin, PermissionMixin, TemplateView):
         run = self.get_run()
         context.update(self.run_context())
         context["active_run_tab"] = "capacity"
+        low, high = analysis.DEFAULT_CAPACITY
         form = CapacityForm(
-            self.request.GET or None, initial={"managers": analysis.key_account_managers(), "low": 5, "high": 10}
+            self.request.GET or None, initial={"managers": analysis.key_account_managers(), "low": low, "high": high}
         )
-        managers, low, high = None, 5, 10
+        managers = None
         if form.is_bound and form.is_valid():
             managers = form.cleaned_data.get("managers")
-            low, high = form.cleaned_data.get("low") or 5, form.cleaned_data.get("high") or 10
+            low, high = form.cleaned_data.get("low") or low, form.cleaned_data.get("high") or high
         context["form"] = form
         if run.status != RunStatus.DONE:
             return context

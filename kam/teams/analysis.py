@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from kam.accounts.models import Account, AccountTeamMember
 from kam.core.roles import Role
-from kam.selection.choices import RunStatus, Segment
+from kam.selection.analysis import latest_done_run
+from kam.selection.choices import Segment
 from kam.selection.models import SelectionRun
 from kam.teams.models import KEY_ACCOUNT_MANAGER, PersonCapacity, ProgrammeSettings, ServiceModel, TeamRoleDefinition
 
@@ -24,7 +25,7 @@ def key_accounts():
 
 def latest_segments(account_ids) -> tuple[SelectionRun | None, dict]:
     """{account id: segment} from the latest finished selection run (the one the programme works from)."""
-    run = SelectionRun.objects.filter(status=RunStatus.DONE).order_by("-finished_at", "-pk").first()
+    run = latest_done_run()
     if run is None:
         return None, {}
     return run, dict(run.results.filter(account_id__in=account_ids).values_list("account_id", "segment"))
