@@ -22,14 +22,20 @@ ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: Error
 WRITE_ERRORS = {**ERRORS, 409: ErrorOut, 412: ErrorOut, 428: ErrorOut}
 
 
+BIGINT = 2**63  # the databases' integers: a larger id overflows the driver (a 500) instead of finding nothing
+
+
 class InputSchema(Schema):
-    """Base for request bodies: text with NUL characters is refused (PostgreSQL cannot store it)."""
+    """Base for request bodies: what the database cannot store is refused with a field error — text with NUL
+    characters (PostgreSQL), integers beyond 64 bits (both databases' drivers)."""
 
     @field_validator("*", mode="after")
     @classmethod
-    def no_nul_characters(cls, value):
+    def storable(cls, value):
         if isinstance(value, str) and "\x00" in value:
             raise ValueError("must not contain NUL (0x00) characters")
+        if isinstance(value, int) and not isinstance(value, bool) and not -BIGINT <= value < BIGINT:
+            raise ValueError("is out of range")
         return value
 
 

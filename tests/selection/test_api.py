@@ -526,3 +526,14 @@ def test_the_lead_de_designates_directly(api, users, portfolio):
     again = api("lead").post(url, {"reason": "Again"})
     assert again.status_code == 422 and "is not a key account" in again.json()["errors"][0]["message"]
     assert KeyAccountDesignation.objects.count() == 1
+
+
+def test_an_id_beyond_64_bits_in_a_body_is_a_422(client, users):
+    client.force_login(users.lead)
+    response = client.put(
+        "/api/v1/selection/ratings",
+        {"account_id": -(10**28), "attribute": "market_leader", "value": 3},
+        content_type="application/json",
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "account_id"
