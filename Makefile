@@ -34,11 +34,11 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	KAM_TESTING=1 $(BIN)/python manage.py makemigrations --check --dry-run --settings=kam.settings_test
-	@scripts/ensure-chromium
+	@scripts/ensure-test-tools
 	$(BIN)/pytest
 
 test-postgres: $(STAMP)
-	@scripts/ensure-chromium
+	@scripts/ensure-test-tools
 	KAM_DATABASE_URL=$${KAM_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test} $(BIN)/pytest
 
 # Not part of `make test`: it takes 20-30 minutes at scale 1. Tables go to bench/results/ (ignored by git).

@@ -58,6 +58,9 @@ INSTALLED_APPS = [
     "kam.accounts",
     "kam.selection",
     "kam.teams",
+    "kam.charters",
+    "kam.servicelevels",
+    "kam.notifications",
 ]
 
 MIDDLEWARE = [

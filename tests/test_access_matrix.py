@@ -6,6 +6,7 @@ Expected answers: anonymous → login redirect (pages) or 401 (API); a function 
 object outside the user's scope → 404 (it does not exist for them); otherwise 200 (or the redirect after a
 successful POST)."""
 
+import importlib
 from types import SimpleNamespace
 
 import pytest
@@ -22,6 +23,23 @@ ROLES = ("admin", "lead", "kam", "sponsor", "viewer")
 ALL = dict.fromkeys(ROLES, 200)
 LEADS_ONLY = {"admin": 200, "lead": 200, "kam": 403, "sponsor": 403, "viewer": 403}
 IMPORTERS = LEADS_ONLY
+
+
+# Apps that keep their part of the matrix next to their tests: each module has `pages()` and `api()` returning entries
+# in the shapes below, and `call(client, method, path, url, world, which, account, headers)` for its API operations
+# (it answers for the paths `api()` lists).
+APP_MATRICES = ("tests.charters.access", "tests.servicelevels.access", "tests.notifications.access")
+
+
+def app_matrices():
+    modules = []
+    for name in APP_MATRICES:
+        try:
+            modules.append(importlib.import_module(name))
+        except ModuleNotFoundError as missing:
+            if missing.name != name:
+                raise
+    return modules
 
 
 def scoped(own_code=200, editors=ROLES):
@@ -224,7 +242,7 @@ def page_matrix():
         "users:password_reset_done": ("get", None, ALL, None),
         "users:password_reset_confirm": ("get", lambda w, which: {"uidb64": "MQ", "token": "bad-token"}, ALL, None),
         "users:password_reset_complete": ("get", None, ALL, None),
-    }
+    } | {name: entry for module in app_matrices() for name, entry in module.pages().items()}
 
 
 PUBLIC_PAGES = {
@@ -329,7 +347,7 @@ def api_matrix():
         ("GET", "/api/v1/teams/coverage"): (ALL, None),
         ("GET", "/api/v1/teams/workload"): (LEADS_ONLY, None),
         ("PUT", "/api/v1/teams/people/{user_id}/capacity"): (LEADS_ONLY, None),
-    }
+    } | {operation: entry for module in app_matrices() for operation, entry in module.api().items()}
 
 
 def test_every_api_operation_is_in_the_matrix():
@@ -405,6 +423,9 @@ def _api_call(client, method, path, world, which, token):
     run = world.import_own if which == "own" else world.import_other
     url = path.replace("{account_id}", str(account.pk)).replace("{import_id}", str(run.pk))
     headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
+    for module in app_matrices():
+        if any(operation_path == path for _, operation_path in module.api()):
+            return module.call(client, method, path, url, world, which, account, headers)
     if "/selection/" in path:
         sel = _selection_objects(method, path, world, which, account)
         url = (

@@ -52,6 +52,8 @@ class AccountDetailView(ObjectDetailView):
         ("subsidiaries", "Subsidiaries"),
         ("financials", "Financials"),
         ("team", "Team"),
+        ("charter", "Charter"),
+        ("service", "Requests & SLAs"),
         ("activity", "Activity"),
     )
 
@@ -113,6 +115,14 @@ class AccountDetailView(ObjectDetailView):
             ]
         if tab == "team":
             context.update(_team_context(account, user))
+        if tab == "charter":
+            from kam.charters.views import account_tab_context as charter_tab
+
+            context.update(charter_tab(self.request, account))
+        if tab == "service":
+            from kam.servicelevels.views import account_tab_context as service_tab
+
+            context.update(service_tab(self.request, account))
         if tab == "activity":
             feed = ObjectChange.objects.filter(account_id=account.pk).select_related("actor")
             context["activity_page"] = Paginator(feed, 30).get_page(self.request.GET.get("page"))

@@ -1,0 +1,6 @@
+"""Pages of kam.charters."""
+
+
+def account_tab_context(request, account) -> dict:
+    """What this app's tab on the account page shows (the account is already permission-checked)."""
+    return {}
