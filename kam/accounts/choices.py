@@ -19,6 +19,7 @@ class ImportKind(models.TextChoices):
     FACTS = "facts", "Financial facts (facts.csv)"
     WALLET = "wallet", "Wallet estimates (wallet.csv)"
     FX = "fx", "FX rates (fx.csv)"
+    REQUESTS = "requests", "Client requests (requests.csv)"
 
 
 class ImportStatus(models.TextChoices):

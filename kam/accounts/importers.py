@@ -314,12 +314,22 @@ COLUMNS = {
         "currency": ["currency"],
         "rate_per_eur": ["rate_per_eur", "Rate per EUR", "rate"],
     },
+    ImportKind.REQUESTS: {
+        "request_id": ["request_id", "Case Number", "Ticket ID", "CaseNumber"],
+        "account_number": ["account_number", "AccountNumber", "Account Number"],
+        "priority": ["priority", "Priority"],
+        "subject": ["subject", "Subject", "Ticket name"],
+        "created_at": ["created_at", "CreatedDate", "Create date"],
+        "first_response_at": ["first_response_at", "First Response Date", "First agent reply date"],
+        "resolved_at": ["resolved_at", "ClosedDate", "Close date"],
+    },
 }
 REQUIRED = {
     ImportKind.ACCOUNTS: ["account_number", "name"],
     ImportKind.FACTS: ["account_number", "month", "product_line", "currency", "revenue", "gross_profit"],
     ImportKind.WALLET: ["account_number", "year", "currency", "wallet_amount"],
     ImportKind.FX: ["month", "currency", "rate_per_eur"],
+    ImportKind.REQUESTS: ["request_id", "account_number", "priority", "subject", "created_at"],
 }
 
 
@@ -1240,10 +1250,17 @@ IMPORTERS = {
     ImportKind.FACTS: FactImporter,
     ImportKind.WALLET: WalletImporter,
     ImportKind.FX: FxImporter,
+    # Other apps' importers build on this module, so they are named here and imported when used.
+    ImportKind.REQUESTS: "kam.servicelevels.importers.RequestImporter",
 }
 
 
 def run_import(kind: str, data, filename: str, *, apply: bool, progress=None, mapping_override=None) -> Report:
     """Check (apply=False) or apply one file; `data` is its bytes or an open binary file (read as a stream)."""
-    importer = IMPORTERS[kind](data, filename, progress=progress, mapping_override=mapping_override)
+    importer_class = IMPORTERS[kind]
+    if isinstance(importer_class, str):
+        from django.utils.module_loading import import_string
+
+        importer_class = import_string(importer_class)
+    importer = importer_class(data, filename, progress=progress, mapping_override=mapping_override)
     return importer.run(apply=apply)

@@ -52,7 +52,7 @@ class AccountDetailView(ObjectDetailView):
         ("subsidiaries", "Subsidiaries"),
         ("financials", "Financials"),
         ("team", "Team"),
-        ("charter", "Charter"),
+        ("charter", "Client charter"),
         ("service", "Requests & SLAs"),
         ("activity", "Activity"),
     )

@@ -1,5 +1,9 @@
 """Helpers every domain router uses: the error schema, restricted lookups and list filtering."""
 
+from collections.abc import Callable
+from contextlib import contextmanager
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import Http404
 from ninja import Schema
 from ninja.errors import HttpError
@@ -75,3 +79,38 @@ def expected_version(request, body_version: int | None) -> int:
 
 def etag(obj) -> str:
     return f'"{obj.version}"'
+
+
+@contextmanager
+def api_field_names(rename: Callable[[str], str] | None = None, **names):
+    """The services name fields as the models and forms do (`user`, `assignee`, `section_overview`); the API names
+    them as its request bodies do (`user_id`, `assignee_id`, `sections.overview`). Renames the fields of a
+    ValidationError raised inside, by `names` or the `rename` function; errors that concern no field get ""."""
+    try:
+        yield
+    except ValidationError as error:
+        if not hasattr(error, "error_dict"):
+            raise
+        renamed = {}
+        for field, messages in error.message_dict.items():
+            if field == NON_FIELD_ERRORS:
+                key = ""
+            else:
+                key = names.get(field, rename(field) if rename else field)
+            renamed.setdefault(key, []).extend(messages)
+        raise ValidationError(renamed) from None
+
+
+def optional_version(request, body_version: int | None) -> int | None:
+    """If-Match or `version`, when the client sends one: then a stale write is refused (412); without one the write
+    is not checked (operations whose effect does not depend on what the client read)."""
+    if request.headers.get("If-Match", "").strip() or body_version is not None:
+        return expected_version(request, body_version)
+    return None
+
+
+def refuse_nulls(data: dict, *names: str):
+    """A PATCH may leave a field out, but not send null for one that cannot be empty."""
+    for name in names:
+        if name in data and data[name] is None:
+            raise ValidationError({name: "This field cannot be null."})

@@ -22,9 +22,17 @@ def navigation(request):
         items.append(("Selection", reverse("selection:workbench")))
     elif role_allows(user, VIEW, KeyAccountDesignation):
         items.append(("Key account decisions", reverse("selection:designation_list")))
+    # Service levels (policies, calendars, obligations, compliance) are tabs of the requests pages.
+    items.append(("Requests", reverse("servicelevels:request_list")))
+    items.append(("Charters", reverse("charters:charter_list")))
     if user.role in GLOBAL_SCOPE_ROLES:
         items.append(("Teams", reverse("teams:workload")))
         items.append(("Audit log", reverse("audit:change_list")))
     items.append(("API", "/api/v1/docs"))
+    from kam.notifications.services import unread_count
+
     path = request.path
-    return {"nav": [(label, url, url != "/" and path.startswith(url) or url == path) for label, url in items]}
+    return {
+        "unread_notifications": unread_count(user),
+        "nav": [(label, url, url != "/" and path.startswith(url) or url == path) for label, url in items],
+    }

@@ -20,10 +20,12 @@ class KamModelForm(forms.ModelForm):
         return {name: self.cleaned_data[name] for name in self._meta.fields if name in self.cleaned_data}
 
 
-def add_validation_errors(form, error: ValidationError):
-    """A service's ValidationError on the form: field errors on their fields (or on the form when it has no such
-    field), the rest on the form."""
-    if hasattr(error, "error_dict"):
+def add_validation_errors(form, error: Exception):
+    """A service's refusal on the form: a ValidationError's field errors on their fields (or on the form when it has
+    no such field), the rest — and a stale write (StaleObject) — on the form."""
+    if not isinstance(error, ValidationError):
+        form.add_error(None, str(error))
+    elif hasattr(error, "error_dict"):
         for field, errors in error.message_dict.items():
             form.add_error(field if field in form.fields else None, errors)
     else:

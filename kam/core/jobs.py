@@ -12,7 +12,7 @@ from django.utils import timezone
 
 logger = logging.getLogger("kam.jobs")
 
-# job path -> period ("hourly" or "daily"); domain apps register their periodic jobs here.
+# job path -> period ("minutely", "hourly" or "daily"); domain apps register their periodic jobs here.
 PERIODIC_JOBS: dict[str, str] = {}
 HEARTBEAT_STALE_AFTER = dt.timedelta(seconds=60)
 
@@ -30,8 +30,24 @@ def periodic(period: str):
     return register
 
 
+SLOT_FORMATS = {"minutely": "%Y-%m-%dT%H:%M", "hourly": "%Y-%m-%dT%H", "daily": "%Y-%m-%d"}
+
+
 def slot_for(period: str, now: dt.datetime) -> str:
-    return now.strftime("%Y-%m-%dT%H" if period == "hourly" else "%Y-%m-%d")
+    return now.strftime(SLOT_FORMATS[period])
+
+
+def discover_periodic_jobs():
+    """Import every KAM app's `tasks` module: a periodic job registers itself when its module is imported, and the
+    worker would otherwise only know the jobs some page happened to import."""
+    from importlib import import_module
+    from importlib.util import find_spec
+
+    from django.apps import apps
+
+    for config in apps.get_app_configs():
+        if config.name.startswith("kam.") and find_spec(f"{config.name}.tasks") is not None:
+            import_module(f"{config.name}.tasks")
 
 
 def schedule_due_jobs(now: dt.datetime | None = None) -> list[str]:
@@ -42,6 +58,7 @@ def schedule_due_jobs(now: dt.datetime | None = None) -> list[str]:
     from kam.core.models import ScheduledRun
 
     now = now or timezone.now()
+    discover_periodic_jobs()
     enqueued = []
     for path, period in PERIODIC_JOBS.items():
         slot = slot_for(period, now)

@@ -61,7 +61,8 @@ class RestrictedQuerySet(models.QuerySet):
     def restrict(self, user, action: str = VIEW):
         if not role_allows(user, action, self.model):
             return self.none()
-        if has_global_scope(user):
+        # Personal objects (a user's own notifications) stay personal for administrators and programme leads too.
+        if has_global_scope(user) and not getattr(self.model, "personal", False):
             return self
         return self.filter(self.model.scope_filter(user))
 

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils import timezone
 from django.views.generic import DetailView, TemplateView, View
 from django.views.generic.edit import FormView
 from django_filters.views import FilterView
@@ -54,6 +55,11 @@ class ObjectListView(PermissionMixin, FilterView):
     title = None
     empty_message = "Nothing here yet."
     add_url_name = None
+    add_label = "Add"
+    subnav_template = None  # the section's tabs above the filters, e.g. servicelevels/_nav.html
+    lead = ""  # a sentence under the title saying what the list holds
+    header_actions = ()  # (label, URL name) buttons next to the title
+    empty_action = None  # (label, URL) offered when the list is empty
 
     def filtered_queryset(self, filterset):
         # Unbound (no parameters): everything in scope. Invalid filters: nothing, and the form says why.
@@ -97,6 +103,11 @@ class ObjectListView(PermissionMixin, FilterView):
         context["empty_message"] = self.empty_message
         context["page_sizes"] = PAGE_SIZES
         context["add_url"] = reverse(self.add_url_name) if self.add_url_name and self.can(ADD) else None
+        context["add_label"] = self.add_label
+        context["subnav_template"] = self.subnav_template
+        context["lead"] = self.lead
+        context["header_actions"] = [(label, reverse(name)) for label, name in self.header_actions]
+        context["empty_action"] = self.empty_action
         context["filters_active"] = any(v for k, v in self.request.GET.items() if k not in ("page", "sort", "per_page"))
         return context
 
@@ -164,10 +175,7 @@ class ObjectEditView(PermissionMixin, FormView):
                 # Re-check scope after the write: a change must not move an object out of the user's reach.
                 if not self.model.objects.restrict(self.request.user, VIEW).filter(pk=saved.pk).exists():
                     raise PermissionDenied("After this change you could no longer see the object.")
-        except StaleObject as stale:
-            form.add_error(None, str(stale))
-            return self.form_invalid(form)
-        except ValidationError as error:
+        except (StaleObject, ValidationError) as error:
             add_validation_errors(form, error)
             return self.form_invalid(form)
         messages.success(self.request, f"{self.model._meta.verbose_name.capitalize()} “{saved}” saved.")
@@ -216,6 +224,25 @@ class ObjectHistoryView(PermissionMixin, DetailView):
 
 class HomeView(LoginRequiredMixin, TemplateView):
     template_name = "core/home.html"
+
+    def get_context_data(self, **kwargs):
+        """What needs the user's attention today, within their scope: requests at risk or breached, obligations
+        overdue or due soon (each a count and a link to the filtered list)."""
+        from kam.servicelevels.filtersets import flag_q
+        from kam.servicelevels.models import OPEN_STATUSES, ClientRequest, Obligation, SlaState
+
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        requests = ClientRequest.objects.restrict(user).filter(status__in=OPEN_STATUSES)
+        obligations = Obligation.objects.restrict(user)
+        today = timezone.localdate()
+        context["attention"] = {
+            "breached": requests.filter(sla_state=SlaState.BREACHED).count(),
+            "at_risk": requests.filter(sla_state=SlaState.AT_RISK).count(),
+            "overdue": obligations.filter(flag_q("overdue", today)).count(),
+            "due_soon": obligations.filter(flag_q("due soon", today)).count(),
+        }
+        return context
 
 
 def not_found_if_none(value):

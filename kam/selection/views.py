@@ -159,10 +159,7 @@ class ScoringModelEditView(PermissionMixin, FormView):
                     saved = services.create_model(**data)
                 else:
                     saved = services.update_model(self.object, data, expected_version=form.cleaned_data.get("version"))
-        except StaleObject as stale:
-            form.add_error(None, str(stale))
-            return self.render_to_response(self.get_context_data(form=form, formset=formset))
-        except ValidationError as error:
+        except (StaleObject, ValidationError) as error:
             add_validation_errors(form, error)
             return self.render_to_response(self.get_context_data(form=form, formset=formset))
         messages.success(self.request, f"Scoring model “{saved}” saved (version {saved.version}).")

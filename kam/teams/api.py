@@ -3,12 +3,11 @@ of an account (members, handovers, charter), the coverage check and the workload
 kam.teams.services; every read and write asks the permission choke point (`restricted` / `get_restricted`) first."""
 
 import datetime as dt
-from contextlib import contextmanager
 from decimal import Decimal
 from typing import Literal
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpResponse
 from django.utils import timezone
@@ -22,9 +21,12 @@ from kam.core.api import (
     ERRORS,
     WRITE_ERRORS,
     InputSchema,
+    api_field_names,
     etag,
     expected_version,
     get_restricted,
+    optional_version,
+    refuse_nulls,
     restricted,
 )
 from kam.core.permissions import ADD, CHANGE, VIEW
@@ -47,35 +49,6 @@ KEY_HELP = "Lower-case letters, digits and _ only, e.g. finance_partner; fixed o
 
 
 # Helpers -------------------------------------------------------------------------------------------------------
-
-
-@contextmanager
-def _fields(**names):
-    """The services name fields as the models do (`user`, `to_user`); the API names them as the request does
-    (`user_id`, `to_user_id`). Errors that concern no field get the empty field name."""
-    try:
-        yield
-    except ValidationError as error:
-        if not hasattr(error, "error_dict"):
-            raise
-        renamed = {}
-        for field, messages in error.message_dict.items():
-            key = "" if field == NON_FIELD_ERRORS else names.get(field, field)
-            renamed.setdefault(key, []).extend(messages)
-        raise ValidationError(renamed) from None
-
-
-def _optional_version(request, body_version: int | None) -> int | None:
-    """If-Match or `version`, when the client sends one: then a stale write is refused (412)."""
-    if request.headers.get("If-Match", "").strip() or body_version is not None:
-        return expected_version(request, body_version)
-    return None
-
-
-def _no_nulls(data: dict, *names: str):
-    for name in names:
-        if name in data and data[name] is None:
-            raise ValidationError({name: "This field cannot be null."})
 
 
 def _active_user(user_id: int, field: str, *, active: bool = True):
@@ -175,7 +148,7 @@ def update_role(request, role_id: int, payload: RolePatch, response: HttpRespons
     role = get_restricted(request, TeamRoleDefinition, CHANGE, role_id)
     data = payload.dict(exclude_unset=True)
     version = expected_version(request, data.pop("version", None))
-    _no_nulls(data, "key", "name", "responsibilities", "required_per_key_account", "position", "active")
+    refuse_nulls(data, "key", "name", "responsibilities", "required_per_key_account", "position", "active")
     with transaction.atomic():
         role = lock_for_update(role, version)
         if "key" in data and data["key"] != role.key:
@@ -277,7 +250,7 @@ def list_service_models(request):
 def save_service_model(request, model_id: int, payload: ServiceModelIn, response: HttpResponse):
     model = get_restricted(request, ServiceModel, CHANGE, model_id)
     data = payload.dict()
-    version = _optional_version(request, data.pop("version"))
+    version = optional_version(request, data.pop("version"))
     rules_in = data.pop("roles")
     current = set(model.roles.values_list("role__key", flat=True))
     roles = catalogue()
@@ -338,8 +311,8 @@ def get_settings(request, response: HttpResponse):
 def update_settings(request, payload: SettingsPatch, response: HttpResponse):
     restricted(request, ProgrammeSettings, CHANGE)
     data = payload.dict(exclude_unset=True)
-    version = _optional_version(request, data.pop("version", None))
-    _no_nulls(data, *SettingsPatch.model_fields)
+    version = optional_version(request, data.pop("version", None))
+    refuse_nulls(data, *SettingsPatch.model_fields)
     with transaction.atomic():
         current = ProgrammeSettings.objects.select_for_update().order_by("pk").first() or ProgrammeSettings.current()
         if version is not None and current.version != version:
@@ -437,7 +410,7 @@ def add_member(request, account_id: int, payload: MemberIn):
     restricted(request, AccountTeamMember, ADD)
     account = get_restricted(request, Account, VIEW, account_id)
     user = _active_user(payload.user_id, "user_id")
-    with _fields(user="user_id"):
+    with api_field_names(user="user_id"):
         member = services.add_member(
             account, user, payload.team_role, payload.allocation_percent, payload.start_date, payload.end_date
         )
@@ -453,8 +426,8 @@ def update_member(request, member_id: int, payload: MemberPatch, response: HttpR
     member = get_restricted(request, AccountTeamMember, CHANGE, member_id)
     data = payload.dict(exclude_unset=True)
     version = expected_version(request, data.pop("version", None))
-    _no_nulls(data, "team_role", "allocation_percent", "start_date")
-    with _fields(user="user_id"):
+    refuse_nulls(data, "team_role", "allocation_percent", "start_date")
+    with api_field_names(user="user_id"):
         member = services.update_member(member, data, expected_version=version)
     response["ETag"] = etag(member)
     return _member_out(member)
@@ -469,7 +442,7 @@ def update_member(request, member_id: int, payload: MemberPatch, response: HttpR
 def end_member(request, member_id: int, payload: EndIn | None = None):
     member = get_restricted(request, AccountTeamMember, CHANGE, member_id)
     member_pk = member.pk
-    with _fields(user="user_id"):
+    with api_field_names(user="user_id"):
         member = services.end_member(member, payload.end_date if payload else None)
     removed = member.pk is None or not AccountTeamMember.objects.filter(pk=member_pk).exists()
     member.pk = member_pk
@@ -515,7 +488,7 @@ def hand_over(request, account_id: int, payload: HandoverIn):
     restricted(request, Handover, ADD)
     account = get_restricted(request, Account, VIEW, account_id)
     to_user = _active_user(payload.to_user_id, "to_user_id")
-    with _fields(to_user="to_user_id", user="to_user_id"):
+    with api_field_names(to_user="to_user_id", user="to_user_id"):
         handover = services.hand_over(account, to_user, payload.note, request.user, payload.on)
     return Status(201, handover)
 
@@ -543,7 +516,7 @@ def hand_over_all(request, payload: HandoverAllIn):
     restricted(request, Handover, ADD)
     from_user = _active_user(payload.from_user_id, "from_user_id", active=False)  # people who left are deactivated
     to_user = _active_user(payload.to_user_id, "to_user_id")
-    with _fields(to_user="to_user_id", user="to_user_id"):
+    with api_field_names(to_user="to_user_id", user="to_user_id"):
         handovers = services.hand_over_all(from_user, to_user, payload.note, request.user, payload.on)
     if not handovers:
         on = payload.on or timezone.localdate()
@@ -573,7 +546,7 @@ class CharterOut(Schema):
 )
 def set_team_charter(request, account_id: int, payload: CharterIn, response: HttpResponse):
     account = get_restricted(request, Account, CHANGE, account_id)
-    version = _optional_version(request, payload.version)
+    version = optional_version(request, payload.version)
     default = ProgrammeSettings.current().default_team_charter
     text = payload.text.strip()
     if text == default.strip():

@@ -30,6 +30,12 @@ class Command(BaseCommand):
         from kam.selection import demo as selection_demo
 
         selection_demo.generate(stdout=self.stdout)
+        from kam.servicelevels import demo as service_levels_demo
+
+        service_levels_demo.generate(stdout=self.stdout)
+        from kam.charters import demo as charters_demo
+
+        charters_demo.generate(stdout=self.stdout)
         if not serve:
             self.print_logins(None)
             return
