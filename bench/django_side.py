@@ -51,6 +51,7 @@ def find_targets() -> dict:
         "search": account.name.split()[0],
         "accounts": Account.objects.count(),
         **selection_targets(),
+        **request_targets(),
     }
 
 
@@ -76,6 +77,32 @@ def selection_targets() -> dict:
     except NoReverseMatch:
         return {}
     return {"selection_run_id": run.pk, "selection_population": run.population, **paths}
+
+
+def request_targets() -> dict:
+    """The generated client requests (kam/servicelevels/generate.py) and their pages: the at-risk queue and the list of
+    every request. Nothing when the tenant has none or the pages do not exist."""
+    from django.urls import NoReverseMatch, reverse
+
+    from kam.servicelevels.models import OPEN_STATUSES, ClientRequest, SlaState
+
+    requests = ClientRequest.objects.count()
+    if not requests:
+        return {}
+    try:
+        paths = {
+            "queue_path": reverse("servicelevels:queue"),
+            "request_list_path": reverse("servicelevels:request_list"),
+        }
+    except NoReverseMatch:
+        return {}
+    open_requests = ClientRequest.objects.filter(status__in=OPEN_STATUSES)
+    return {
+        "requests": requests,
+        "open_requests": open_requests.count(),
+        "attention_requests": open_requests.filter(sla_state__in=(SlaState.AT_RISK, SlaState.BREACHED)).count(),
+        **paths,
+    }
 
 
 def _clients(targets: dict) -> dict:
@@ -382,6 +409,52 @@ def selection_run() -> dict:
     }
 
 
+# ------------------------------------------------------------------------------------------------ service levels
+
+SWEEP_AHEAD_S = 2 * 3600  # working seconds of the programme's default calendar after the tenant's last sweep
+
+
+def sla_sweep() -> dict:
+    """One scheduler sweep (`services.sweep`, the minutely job's code) over the generated tenant's open requests, at
+    a moment two working hours (of the programme's default calendar) after the tenant's own last sweep — the minute
+    it was generated, which its clocks reflect: what a scheduler finds after two working hours without a sweep, every
+    clock that turned at risk or breached since escalated once. Plain hours would find nothing on a weekend. Timed
+    inside a transaction that is rolled back, so the tenant stays as it was; the URLconf is loaded first, as in a
+    worker that has swept before (escalations link to their request)."""
+    from django.db import transaction
+    from django.db.models import Max
+    from django.urls import get_resolver
+
+    from kam.servicelevels import services
+    from kam.servicelevels.calendar import WorkingCalendar
+    from kam.servicelevels.models import OPEN_STATUSES, BusinessCalendar, ClientRequest
+
+    generated = ClientRequest.objects.aggregate(at=Max("created_at"))["at"]
+    if generated is None:
+        raise RuntimeError("No client requests in this database: generate the tenant with `kam generate`.")
+    last_sweep = generated.replace(second=0, microsecond=0)
+    default = BusinessCalendar.objects.filter(is_default=True).first()
+    calendar = default.working_calendar() if default else WorkingCalendar.twenty_four_seven()
+    moment = calendar.add_working_seconds(last_sweep, SWEEP_AHEAD_S)
+    open_requests = ClientRequest.objects.filter(status__in=OPEN_STATUSES)
+    due = open_requests.filter(next_check_at__lte=moment).count()
+    get_resolver().url_patterns  # noqa: B018 - loads the URLconf
+    with transaction.atomic():
+        started = time.perf_counter()
+        result = services.sweep(now=moment)
+        seconds = time.perf_counter() - started
+        transaction.set_rollback(True)
+    return {
+        "open": open_requests.count(),
+        "due": due,
+        "checked": result.checked,
+        "escalated": result.escalated,
+        "seconds": seconds,
+        "last_sweep": last_sweep.isoformat(),
+        "moment": moment.isoformat(),
+    }
+
+
 def _admin():
     from django.contrib.auth import get_user_model
 
@@ -419,6 +492,7 @@ COMMANDS = {
     "raw-copy": lambda args: raw_copy(args["path"]),
     "database-info": lambda args: database_info(),
     "selection-run": lambda args: selection_run(),
+    "sla-sweep": lambda args: sla_sweep(),
 }
 
 

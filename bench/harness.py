@@ -32,6 +32,7 @@ IMPORT_ROWS_TARGET = 100_000  # fact rows/s on PostgreSQL …
 IMPORT_COPY_TARGET = 2.0  # … taking at most twice as long as PostgreSQL's raw COPY of the same file
 MEMORY_FLAT_TARGET = 1.25  # a 1 GB file may need at most 25 % more worker memory than a file an eighth its size
 SELECTION_RUN_TARGET_S = 5.0  # a selection run over the whole scale-1 tenant (issue 4), on PostgreSQL
+SWEEP_TARGET_S = 2.0  # one scheduler sweep over the open client requests of the scale-1 tenant (issue 6), on PostgreSQL
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,32 @@ def key_pages(targets: dict) -> list[Page]:
                 "admin",
             ),
             Page("selection-matrix", "Selection run: matrix", "page", targets["selection_matrix_path"], "admin"),
+        ]
+    if targets.get("queue_path"):  # the generated client requests, when the tenant has them
+        requests, open_requests = targets.get("requests") or 0, targets.get("open_requests") or 0
+        attention = targets.get("attention_requests") or 0
+        pages += [
+            Page(
+                "requests-queue",
+                f"Requests: at-risk queue ({attention:,} at risk or breached of {open_requests:,} open requests)",
+                "page",
+                targets["queue_path"],
+                "admin",
+            ),
+            Page(
+                "requests-queue-kam",
+                "Requests: at-risk queue, as a key account manager",
+                "page",
+                targets["queue_path"],
+                "kam",
+            ),
+            Page(
+                "requests-list",
+                f"Requests: list of all requests ({requests:,})",
+                "page",
+                targets["request_list_path"],
+                "admin",
+            ),
         ]
     return pages
 
@@ -231,7 +258,7 @@ def inprocess_load(get, path: str, duration: float) -> LoadResult:
 @dataclass
 class Row:
     backend: str  # "postgresql" or "sqlite"
-    section: str  # "ceiling", "page", "api", "import", "copy", "memory", "selection"
+    section: str  # "ceiling", "page", "api", "import", "copy", "memory", "selection", "sweep"
     key: str
     name: str
     path: str = ""
@@ -400,6 +427,22 @@ def selection_rows(backend: str, measured: dict) -> list[Row]:
     ]
 
 
+def sweep_rows(backend: str, measured: dict) -> list[Row]:
+    """One scheduler sweep over the open client requests (`bench.django_side.sla_sweep`)."""
+    return [
+        Row(
+            backend=backend,
+            section="sweep",
+            key="sla-sweep",
+            name=f"SLA sweep over the {measured['open']:,} open requests, two working hours after the last one "
+            f"({measured['due']:,} due)",
+            rows=measured["checked"],
+            seconds=measured["seconds"],
+            note=f"{measured['checked']:,} checked, {measured['escalated']:,} escalated",
+        )
+    ]
+
+
 def evaluate(rows: list[Row], *, scale: float):
     """Fill ratios, targets and whether each is met. Speed targets are judged on PostgreSQL at scale 1 or more only
     (smaller tenants are for trying the harness); equal query counts and flat memory are judged everywhere."""
@@ -443,6 +486,11 @@ def evaluate(rows: list[Row], *, scale: float):
                     row.met = row.seconds < SELECTION_RUN_TARGET_S
             if row.note.startswith("status "):
                 row.met = False
+        elif row.key == "sla-sweep":
+            if row.backend == "postgresql" and full:
+                row.target = f"< {SWEEP_TARGET_S:g} s on PostgreSQL"
+                if row.seconds is not None:
+                    row.met = row.seconds < SWEEP_TARGET_S
         elif row.section == "memory" and row.key == "memory-large":
             small = next((r for r in rows if r.backend == row.backend and r.key == "memory-small"), None)
             if small and small.peak_rss_mb and row.peak_rss_mb:
@@ -457,7 +505,7 @@ def expected_keys(pages: list[Page], backends: list[str], *, big_file: bool, cop
     for backend in backends:
         keys |= {(backend, page.key) for page in pages}
         keys |= {(backend, "import-check"), (backend, "import-apply"), (backend, "memory-small")}
-        keys |= {(backend, "selection-run"), (backend, "selection-aggregate")}
+        keys |= {(backend, "selection-run"), (backend, "selection-aggregate"), (backend, "sla-sweep")}
         if big_file:
             keys |= {(backend, "memory-large")}
         if backend in copy_backends:
@@ -486,6 +534,9 @@ def cells(row: Row) -> list[str]:
     elif row.section == "selection":
         throughput = f"{row.seconds:,.2f} s" if row.seconds is not None else ""
         versus = f"{row.ratio:.1f}× the aggregate's time" if row.ratio is not None else ""
+    elif row.section == "sweep":
+        throughput = f"{row.seconds:,.2f} s" if row.seconds is not None else ""
+        versus = ""
     else:
         throughput = f"{row.rows_per_s:,.0f} rows/s" if row.rows_per_s is not None else ""
         versus = f"{row.ratio:.1f}× COPY time" if row.ratio is not None else ""

@@ -6,7 +6,8 @@
 4. a facts import through `kam worker` (check, then apply): rows/s, next to PostgreSQL's raw COPY of the same file;
 5. the worker's peak memory for that file and for a ~1 GB one (it must stay flat);
 6. a selection run of the default scoring model over the whole tenant, next to a hand-written aggregate of the same
-   facts (the floor for reading them),
+   facts (the floor for reading them);
+7. one scheduler sweep over the tenant's open client requests (SLA clocks turning at risk or breached, escalated),
 
 then prints one table and writes it as JSON and Markdown under bench/results/. Tenants are kept between runs (their
 `kam generate` summary says what they hold) unless --fresh is given or the generate steps have changed since (a new
@@ -43,6 +44,7 @@ from bench.harness import (
     page_row,
     render_text,
     selection_rows,
+    sweep_rows,
     write_outputs,
 )
 
@@ -281,8 +283,9 @@ def measure_pages(backend: str, config: Config, env: dict, port: int) -> tuple[l
 
 def measure_on_copy(backend: str, config: Config, databases: Databases, files: dict) -> list[Row]:
     """On a throw-away copy of the tenant: a selection run over all of it and the aggregate next to it (before the
-    import adds months), the import file through `kam worker` (check, apply), PostgreSQL's own COPY of it, and the big
-    file's check in a fresh worker (its peak memory)."""
+    import adds months), a scheduler sweep over the open client requests (rolled back), the import file through `kam
+    worker` (check, apply), PostgreSQL's own COPY of it, and the big file's check in a fresh worker (its peak
+    memory)."""
     rows = []
     databases.create("import", template="large")
     env = environment(databases.url("import"), config)
@@ -290,6 +293,9 @@ def measure_on_copy(backend: str, config: Config, databases: Databases, files: d
         selection = call(env, "selection-run")
         say(f"{backend}: selection run {selection}")
         rows += selection_rows(backend, selection)
+        sweep = call(env, "sla-sweep")
+        say(f"{backend}: SLA sweep {sweep}")
+        rows += sweep_rows(backend, sweep)
         call(env, "ensure-fx", {"months": files["months"] + files["big_months"]})
         worker = start_worker(env)
         try:

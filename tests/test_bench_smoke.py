@@ -1,8 +1,8 @@
 """`make bench` at a tiny scale, inside the normal suite, so that the harness never rots. It runs every step — generate
 two tenant sizes, count each page's queries at both, load every page, serve the ceiling through a real granian server
-and load it over HTTP, a selection run over the whole tenant and the aggregate next to it, import a facts file (check
-and apply), PostgreSQL's COPY of it when the suite runs there, a second file for the memory row — and asserts that
-the table has every row. It asserts no speed."""
+and load it over HTTP, a selection run over the whole tenant and the aggregate next to it, a scheduler sweep over the
+open client requests, import a facts file (check and apply), PostgreSQL's COPY of it when the suite runs there, a
+second file for the memory row — and asserts that the table has every row. It asserts no speed."""
 
 import socket
 
@@ -13,6 +13,7 @@ from bench import django_side, harness
 from bench.run import environment, start_server, stop
 from kam.accounts.models import Account
 from kam.core.generate import generate
+from kam.servicelevels.models import ClientRequest, Escalation
 
 TINY, LARGER = 0.0005, 0.0015  # 100 and 300 customers: 1 and 3 key accounts
 
@@ -45,6 +46,7 @@ def test_the_bench_harness_produces_every_row_of_its_table(db, media, tmp_path):
     pages = harness.key_pages(targets)
     assert {"selection-ranked-list", "selection-matrix"} <= {page.key for page in pages}  # the generated run's pages
     assert {"account-360-team", "teams-workload", "teams-coverage"} <= {page.key for page in pages}
+    assert {"requests-queue", "requests-queue-kam", "requests-list"} <= {page.key for page in pages}
 
     # The ceiling through the production server (no database needed for /healthz), the pages in-process.
     port = free_port()
@@ -60,6 +62,10 @@ def test_the_bench_harness_produces_every_row_of_its_table(db, media, tmp_path):
 
     selection = django_side.selection_run()
     rows += harness.selection_rows(backend, selection)
+    requests = ClientRequest.objects.count()
+    sweep = django_side.sla_sweep()
+    rows += harness.sweep_rows(backend, sweep)
+    assert ClientRequest.objects.count() == requests and not Escalation.objects.filter(at__gte=sweep["moment"]).exists()
 
     months = django_side.import_months(2)
     big_months = django_side.import_months(5)[:3]
@@ -86,6 +92,9 @@ def test_the_bench_harness_produces_every_row_of_its_table(db, media, tmp_path):
     assert selection["aggregate_rows"] == 400 and selection["facts"] == 400 * 24  # both tenants, before the import
     run_row = next(r for r in rows if r.key == "selection-run")
     assert run_row.seconds > 0 and run_row.ratio > 0 and run_row.met is None  # judged at scale 1 on PostgreSQL only
+    assert sweep["open"] == 12 and sweep["checked"] == sweep["due"]  # 3 % of 100 and 300 requests: what was due
+    sweep_row = next(r for r in rows if r.key == "sla-sweep")
+    assert sweep_row.seconds > 0 and sweep_row.met is None
 
     outcome = harness.BenchResult(started="2026-11-28T00:00:00", config={"scale": TINY}, machine=harness.machine_info())
     outcome.rows = rows

@@ -6,6 +6,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.db import transaction
+from django.db.models import Count, Q
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -229,18 +230,25 @@ class HomeView(LoginRequiredMixin, TemplateView):
         """What needs the user's attention today, within their scope: requests at risk or breached, obligations
         overdue or due soon (each a count and a link to the filtered list)."""
         from kam.servicelevels.filtersets import flag_q
-        from kam.servicelevels.models import OPEN_STATUSES, ClientRequest, Obligation, SlaState
+        from kam.servicelevels.models import OPEN_STATUSES, ClientRequest, Obligation, ObligationStatus, SlaState
 
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        requests = ClientRequest.objects.restrict(user).filter(status__in=OPEN_STATUSES)
-        obligations = Obligation.objects.restrict(user)
         today = timezone.localdate()
+        # One query per kind of object (conditional counts), each reading only the user's scope.
         context["attention"] = {
-            "breached": requests.filter(sla_state=SlaState.BREACHED).count(),
-            "at_risk": requests.filter(sla_state=SlaState.AT_RISK).count(),
-            "overdue": obligations.filter(flag_q("overdue", today)).count(),
-            "due_soon": obligations.filter(flag_q("due soon", today)).count(),
+            **ClientRequest.objects.restrict(user)
+            .filter(status__in=OPEN_STATUSES, sla_state__in=(SlaState.BREACHED, SlaState.AT_RISK))
+            .aggregate(
+                breached=Count("pk", filter=Q(sla_state=SlaState.BREACHED)),
+                at_risk=Count("pk", filter=Q(sla_state=SlaState.AT_RISK)),
+            ),
+            **Obligation.objects.restrict(user)
+            .filter(status=ObligationStatus.OPEN)
+            .aggregate(
+                overdue=Count("pk", filter=flag_q("overdue", today)),
+                due_soon=Count("pk", filter=flag_q("due soon", today)),
+            ),
         }
         return context
 

@@ -34,5 +34,9 @@ def mark_all_read(user) -> int:
     return count
 
 
-def unread_count(user) -> int:
-    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+UNREAD_CAP = 100  # the header says "99+" beyond: counting further is work for no information
+
+
+def unread_count(user, cap: int = UNREAD_CAP) -> int:
+    """Unread notifications, counted up to `cap` (every page asks, so the count never scans a long inbox)."""
+    return Notification.objects.filter(user=user, read_at__isnull=True)[:cap].count()

@@ -521,6 +521,8 @@ class ClientRequest(AccountScopedModel):
         indexes = [
             models.Index(fields=["next_check_at"], condition=Q(next_check_at__isnull=False), name="request_sweep"),
             models.Index(fields=["sla_state", "opened_at"], name="request_attention"),
+            # The list's default order (newest first): a page of 25 reads 25 index entries instead of sorting all.
+            models.Index(fields=["-opened_at", "-id"], name="request_newest_first"),
             models.Index(fields=["account", "opened_at"], name="request_by_account"),
             models.Index(fields=["status", "opened_at"], name="request_by_status"),
         ]

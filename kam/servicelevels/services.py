@@ -3,6 +3,7 @@ workflow with its SLA clocks, escalations and the scheduler's sweep. Pages and t
 ValidationError (keyed by field where there is one) for bad input, and every save is audited (KamModel)."""
 
 import datetime as dt
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
@@ -443,14 +444,15 @@ def _advance(request: ClientRequest, now, escalate=True, save=True) -> list[Esca
                 (name, EscalationTrigger.BREACH if new_state == ClockState.BREACHED else EscalationTrigger.AT_RISK)
             )
     _summarise(request)
-    if save:
-        request.save()
     made = []
     if escalate and request.pk and request.is_open:
         for name, trigger in crossed:
-            escalation = _escalate_automatically(request, name, trigger, now)
+            # The escalation level is saved with the clocks below (one UPDATE, one audit record), unless not saving.
+            escalation = _escalate_automatically(request, name, trigger, now, persist_level=not save)
             if escalation is not None:
                 made.append(escalation)
+    if save:
+        request.save()
     return made
 
 
@@ -668,17 +670,76 @@ def comment(request: ClientRequest, text: str, by=None) -> RequestEvent:
 # Escalation -----------------------------------------------------------------------------------------------------
 
 
+# During a sweep, escalation paths, the people at each level and the programme leads are read once per account and
+# level, not once per escalation (a sweep may escalate hundreds of requests of the same accounts).
+_sweep_memo: ContextVar[dict | None] = ContextVar("sweep_memo", default=None)
+
+
+def _memoised(key, compute):
+    memo = _sweep_memo.get()
+    if memo is None:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
 def escalation_path(account: Account) -> list[EscalationLevel]:
     """The account's own path if it has one, else the programme default."""
+    return _memoised(("path", getattr(account, "pk", None)), lambda: _escalation_path(account))
+
+
+def _escalation_path(account: Account) -> list[EscalationLevel]:
     own = list(EscalationLevel.objects.filter(account=account).select_related("user").order_by("level"))
     if own:
         return own
+    return _memoised("default_path", _default_path)
+
+
+def _default_path() -> list[EscalationLevel]:
     return list(EscalationLevel.objects.filter(account__isnull=True).select_related("user").order_by("level"))
+
+
+def _prefetch_paths(accounts):
+    """During a sweep: the escalation paths and the people on them for a batch's accounts, in two queries."""
+    memo = _sweep_memo.get()
+    accounts = [a for a in accounts if ("path", a.pk) not in memo]
+    if not accounts:
+        return
+    own = {}
+    for level in (
+        EscalationLevel.objects.filter(account__in=accounts).select_related("user").order_by("account_id", "level")
+    ):
+        own.setdefault(level.account_id, []).append(level)
+    default = _memoised("default_path", _default_path)
+    for account in accounts:
+        memo[("path", account.pk)] = own.get(account.pk) or default
+    roles = {level.team_role for path in [default, *own.values()] for level in path if level.team_role}
+    wanted = {pk for account in accounts for pk in (account.pk, *account.ancestor_ids())}
+    holders: dict[tuple[int, str], list] = {}
+    for member in (
+        AccountTeamMember.objects.filter(AccountTeamMember.active_q(), account_id__in=wanted, team_role__in=roles)
+        .select_related("user")
+        .order_by("start_date", "pk")
+    ):
+        holders.setdefault((member.account_id, member.team_role), []).append(member.user)
+    for account in accounts:
+        for level in memo[("path", account.pk)]:
+            if level.user_id:
+                people = [level.user]
+            else:
+                chain = [account.pk, *reversed(account.ancestor_ids())]
+                people = next((holders[(pk, level.team_role)] for pk in chain if (pk, level.team_role) in holders), [])
+            memo[("people", level.pk, account.pk)] = people
 
 
 def people_at(level: EscalationLevel, account: Account) -> list:
     """Who is at this level for this account: the named person, or the active holders of the team role on the
     account, else on the nearest parent account that has one (a subsidiary's escalations reach the group's team)."""
+    return _memoised(("people", level.pk, account.pk), lambda: _people_at(level, account))
+
+
+def _people_at(level: EscalationLevel, account: Account) -> list:
     if level.user_id:
         return [level.user]
     for account_id in [account.pk, *reversed(account.ancestor_ids())]:
@@ -735,7 +796,7 @@ def set_escalation_path(account: Account | None, steps: list[dict]) -> list[Esca
         ]
 
 
-def _escalate(request, level_number, trigger, clock, reason, by, now):
+def _escalate(request, level_number, trigger, clock, reason, by, now, persist_level=True):
     from kam.notifications.services import notify
 
     path = escalation_path(request.account)
@@ -745,9 +806,12 @@ def _escalate(request, level_number, trigger, clock, reason, by, now):
     if not people:
         from kam.teams.roles import catalogue
 
-        holder = getattr(catalogue().get(level.team_role), "name", level.team_role) if level else "anyone"
+        roles = _memoised("catalogue", catalogue)
+        holder = getattr(roles.get(level.team_role), "name", level.team_role) if level else "anyone"
         reason = (reason + " " if reason else "") + f"(No {holder} on this account: the programme leads were told.)"
-        people = list(get_user_model().objects.filter(role=Role.PROGRAMME_LEAD, is_active=True))
+        people = _memoised(
+            "leads", lambda: list(get_user_model().objects.filter(role=Role.PROGRAMME_LEAD, is_active=True))
+        )
     escalation = Escalation.objects.create(
         account_id=request.account_id,
         request=request,
@@ -758,10 +822,11 @@ def _escalate(request, level_number, trigger, clock, reason, by, now):
         at=now,
         by=by,
     )
-    escalation.notified.set(people)
+    escalation.notified.add(*people)
     if request.escalation_level < level_number:
-        ClientRequest.objects.filter(pk=request.pk).update(escalation_level=level_number)
         request.escalation_level = level_number
+        if persist_level:
+            ClientRequest.objects.filter(pk=request.pk).update(escalation_level=level_number)
     what = {
         EscalationTrigger.AT_RISK: f"{clock} time is running out",
         EscalationTrigger.BREACH: f"{clock} time is exceeded",
@@ -778,12 +843,14 @@ def _escalate(request, level_number, trigger, clock, reason, by, now):
     return escalation
 
 
-def _escalate_automatically(request, clock, trigger, now):
+def _escalate_automatically(request, clock, trigger, now, persist_level=True):
     """Once per request, clock and trigger, even with several schedulers: the unique constraint decides."""
+    level_before = request.escalation_level
     try:
         with transaction.atomic():
-            return _escalate(request, AUTO_LEVEL[trigger], trigger, clock, "", None, now)
+            return _escalate(request, AUTO_LEVEL[trigger], trigger, clock, "", None, now, persist_level)
     except IntegrityError:
+        request.escalation_level = level_before
         return None  # another scheduler escalated it a moment ago
 
 
@@ -818,6 +885,16 @@ def sweep(now: dt.datetime | None = None, batch: int = 500) -> SweepResult:
     result = SweepResult()
     calendars: dict[int, WorkingCalendar] = {}
     seen: set[int] = set()
+    token = _sweep_memo.set({})
+    try:
+        return _sweep_batches(now, batch, result, calendars, seen)
+    finally:
+        _sweep_memo.reset(token)
+
+
+def _sweep_batches(now, batch, result, calendars, seen) -> SweepResult:
+    from kam.core.models import snapshot
+
     while True:
         with transaction.atomic():
             due = (
@@ -831,8 +908,10 @@ def sweep(now: dt.datetime | None = None, batch: int = 500) -> SweepResult:
             # stop rather than loop.
             if not rows or all(request.pk in seen for request in rows):
                 return result
+            _prefetch_paths({request.account_id: request.account for request in rows}.values())
             for request in rows:
                 seen.add(request.pk)
+                request._stored_state = snapshot(request)  # just read under lock: the audit's "before" is this
                 if request.calendar_id is not None:
                     if request.calendar_id not in calendars:
                         calendars[request.calendar_id] = request.calendar.working_calendar()

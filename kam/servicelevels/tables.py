@@ -98,7 +98,8 @@ class RequestTable(KamTable):
     sla_state = tables.Column(verbose_name="SLA")
     due = tables.Column(empty_values=(), orderable=False, verbose_name="Next due (client's time)")
     assignee = tables.Column(order_by=("assignee__full_name", "assignee__email"))
-    opened_at = tables.DateTimeColumn(verbose_name="Opened (UTC)", format="Y-m-d H:i")
+    # Ties broken by id: pages never repeat or skip a request, and newest first reads the request_newest_first index.
+    opened_at = tables.DateTimeColumn(verbose_name="Opened (UTC)", format="Y-m-d H:i", order_by=("opened_at", "pk"))
     escalation_level = tables.Column(verbose_name="Level", attrs=NUM)
 
     class Meta:
