@@ -6,7 +6,7 @@ without one is refused (422), never guessed."""
 
 import datetime as dt
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -641,13 +641,24 @@ class SlaHolidayOut(Schema):
     name: str
 
 
+# Working hours are local wall-clock times of the calendar's zone, written HH:MM. (OpenAPI's "time" format is RFC 3339's
+# full-time, which carries a UTC offset: a working day starting "09:00+01:00" would be wrong half the year.)
+WallClock = Annotated[
+    str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", description="Local wall-clock time, HH:MM (24 h).")
+]
+
+
+def _wall_clock(value: str | None) -> dt.time | None:
+    return None if value is None else dt.time(int(value[:2]), int(value[3:5]))
+
+
 class SlaCalendarOut(Schema):
     id: int
     name: str
     time_zone: str
     weekdays: list[int] = Field(description="Working days: 0 = Monday … 6 = Sunday.")
-    day_start: dt.time
-    day_end: dt.time
+    day_start: WallClock
+    day_end: WallClock
     regions: list[str]
     is_default: bool
     holidays: list[SlaHolidayOut]
@@ -656,6 +667,14 @@ class SlaCalendarOut(Schema):
     @staticmethod
     def resolve_weekdays(obj):
         return sorted(obj.weekday_set)
+
+    @staticmethod
+    def resolve_day_start(obj):
+        return f"{obj.day_start:%H:%M}"
+
+    @staticmethod
+    def resolve_day_end(obj):
+        return f"{obj.day_end:%H:%M}"
 
     @staticmethod
     def resolve_regions(obj):
@@ -670,8 +689,8 @@ class SlaCalendarIn(InputSchema):
     name: str = Field(min_length=1, max_length=100)
     time_zone: str = Field(max_length=64, description="IANA name, e.g. Australia/Sydney.")
     weekdays: list[int] = Field([0, 1, 2, 3, 4], max_length=7, description="0 = Monday … 6 = Sunday.")
-    day_start: dt.time = dt.time(9, 0)
-    day_end: dt.time = dt.time(17, 0)
+    day_start: WallClock = "09:00"
+    day_end: WallClock = "17:00"
     regions: list[str] = Field([], max_length=20, description="Account regions that use this calendar.")
     is_default: bool = Field(False, description="Becomes the programme default (the previous one stops being it).")
 
@@ -680,8 +699,8 @@ class SlaCalendarPatch(InputSchema):
     name: str | None = Field(None, min_length=1, max_length=100)
     time_zone: str | None = Field(None, max_length=64)
     weekdays: list[int] | None = Field(None, max_length=7)
-    day_start: dt.time | None = None
-    day_end: dt.time | None = None
+    day_start: WallClock | None = None
+    day_end: WallClock | None = None
     regions: list[str] | None = Field(None, max_length=20)
     is_default: bool | None = None
     version: int | None = Field(None, description="The version you read; or send If-Match.")
@@ -693,6 +712,9 @@ class SlaHolidayIn(InputSchema):
 
 
 def _calendar_data(data: dict) -> dict:
+    for name in ("day_start", "day_end"):
+        if name in data:
+            data[name] = _wall_clock(data[name])
     if "regions" in data and data["regions"] is not None:
         data["regions"] = ", ".join(region.strip() for region in data["regions"] if region.strip())
     return data
@@ -761,7 +783,9 @@ def add_holiday(request, calendar_id: int, payload: SlaHolidayIn):
     summary="Remove a holiday (programme lead, administrator)",
 )
 def delete_holiday(request, calendar_id: int, holiday_id: int):
-    holiday = restricted(request, Holiday, DELETE).filter(pk=holiday_id, calendar_id=calendar_id).first()
+    # The calendar by primary key first: a foreign-key lookup with an absurd id would overflow SQLite's integer.
+    calendar = get_restricted(request, BusinessCalendar, VIEW, calendar_id)
+    holiday = restricted(request, Holiday, DELETE).filter(pk=holiday_id, calendar=calendar).first()
     if holiday is None:
         raise Http404
     services.delete_holiday(holiday)
