@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "kam.charters",
     "kam.servicelevels",
     "kam.notifications",
+    "kam.plans",
 ]
 
 MIDDLEWARE = [
