@@ -99,6 +99,7 @@ def on_http_error(request, exc):
 from kam.accounts.api import router as accounts_router  # noqa: E402
 from kam.charters.api import router as charters_router  # noqa: E402
 from kam.notifications.api import router as notifications_router  # noqa: E402
+from kam.plans.api import router as plans_router  # noqa: E402
 from kam.selection.api import router as selection_router  # noqa: E402
 from kam.servicelevels.api import router as servicelevels_router  # noqa: E402
 from kam.teams.api import router as teams_router  # noqa: E402
@@ -111,3 +112,4 @@ api.add_router("/", teams_router)
 api.add_router("/", charters_router)
 api.add_router("/", servicelevels_router)
 api.add_router("/", notifications_router)
+api.add_router("/", plans_router)

@@ -28,7 +28,12 @@ IMPORTERS = LEADS_ONLY
 # Apps that keep their part of the matrix next to their tests: each module has `pages()` and `api()` returning entries
 # in the shapes below, and `call(client, method, path, url, world, which, account, headers)` for its API operations
 # (it answers for the paths `api()` lists).
-APP_MATRICES = ("tests.charters.access", "tests.servicelevels.access", "tests.notifications.access")
+APP_MATRICES = (
+    "tests.charters.access",
+    "tests.servicelevels.access",
+    "tests.notifications.access",
+    "tests.plans.access",
+)
 
 
 def app_matrices():
