@@ -295,12 +295,10 @@ def _now():
 
 
 def default_assignee(account: Account):
-    member = (
-        AccountTeamMember.objects.filter(AccountTeamMember.active_q(), account=account, team_role="key_account_manager")
-        .select_related("user")
-        .first()
-    )
-    return member.user if member else account.owner
+    """The account's key account manager (a subsidiary's: its group's), else the account's owner."""
+    from kam.teams.services import managers_by_account
+
+    return managers_by_account([account]).get(account.pk) or account.owner
 
 
 def _may_work_on(user, account: Account) -> bool:

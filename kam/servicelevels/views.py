@@ -22,13 +22,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.generic import TemplateView, View
 from django.views.generic.edit import FormView
 
-from kam.accounts.models import Account, AccountTeamMember
+from kam.accounts.models import Account
 from kam.core.exports import csv_response
 from kam.core.forms import add_validation_errors
 from kam.core.permissions import ADD, CHANGE, DELETE, VIEW, has_global_scope, role_allows
 from kam.core.services import StaleObject
 from kam.core.views import ObjectDetailView, ObjectListView, PermissionMixin
-from kam.servicelevels import services
+from kam.servicelevels import analysis, services
 from kam.servicelevels.filtersets import CalendarFilterSet, ObligationFilterSet, RequestFilterSet
 from kam.servicelevels.forms import (
     AccountCalendarForm,
@@ -77,6 +77,7 @@ from kam.servicelevels.tables import (
     moment,
     state_badge,
 )
+from kam.teams.services import managers_by_account
 
 # What the workflow's buttons say, by target status (and, for "in progress", where the request comes from).
 STATUS_BUTTONS = {
@@ -111,28 +112,6 @@ def _next_url(request, default: str) -> str:
 def _wall_clock_now(zone: str) -> dt.datetime:
     """Now on the wall clocks of `zone`, to the minute (a form's default time)."""
     return timezone.now().astimezone(ZoneInfo(zone)).replace(tzinfo=None, second=0, microsecond=0)
-
-
-def managers_by_account(accounts) -> dict[int, object]:
-    """{account id: its key account manager}: the account's own, else the nearest parent's (a subsidiary is served
-    by its group's team). One query for all the accounts."""
-    accounts = list(accounts)
-    wanted = {pk for account in accounts for pk in (account.pk, *account.ancestor_ids())}
-    members = (
-        AccountTeamMember.objects.filter(
-            AccountTeamMember.active_q(), account_id__in=wanted, team_role="key_account_manager"
-        )
-        .select_related("user")
-        .order_by("start_date", "pk")
-    )
-    by_account = {member.account_id: member.user for member in members}
-    result = {}
-    for account in accounts:
-        for pk in (account.pk, *reversed(account.ancestor_ids())):
-            if pk in by_account:
-                result[account.pk] = by_account[pk]
-                break
-    return result
 
 
 def _hours(seconds: int | None) -> str:
@@ -605,15 +584,6 @@ class QueueView(PermissionMixin, TemplateView):
         return context
 
 
-def _analysis():
-    """kam.servicelevels.analysis, or None where it is not installed yet."""
-    try:
-        from kam.servicelevels import analysis
-    except ImportError:
-        return None
-    return analysis
-
-
 class ComplianceView(PermissionMixin, TemplateView):
     """SLA compliance and time to first response and resolution, per account, manager, segment or month."""
 
@@ -622,9 +592,6 @@ class ComplianceView(PermissionMixin, TemplateView):
 
     def report(self):
         form = ComplianceForm(self.request.GET or None)
-        analysis = _analysis()
-        if analysis is None:
-            return form, None
         period = group_by = ""
         if form.is_bound and form.is_valid():
             period, group_by = form.cleaned_data["period"], form.cleaned_data["group_by"]
@@ -676,7 +643,7 @@ class ComplianceView(PermissionMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         form, report = self.report()
-        context.update(form=form, report=report, available=_analysis() is not None)
+        context.update(form=form, report=report)
         return context
 
 
@@ -1244,13 +1211,10 @@ def account_tab_context(request, account) -> dict:
             {"obligation": o, "flag": o.flag(today), "badge": FLAG_BADGE[o.flag(today)]} for o in obligations
         ],
         "sla_commitments": services.commitment_table(account),
-        "sla_compliance": None,
     }
-    analysis = _analysis()
-    if analysis is not None:
-        start, end, label = analysis.period_bounds(None)
-        total, _rows = analysis.compliance(
-            ClientRequest.objects.restrict(user, VIEW).filter(account=account), "account", start, end
-        )
-        context["sla_compliance"] = {"total": total, "label": label}
+    start, end, label = analysis.period_bounds(None)
+    total, _rows = analysis.compliance(
+        ClientRequest.objects.restrict(user, VIEW).filter(account=account), "account", start, end
+    )
+    context["sla_compliance"] = {"total": total, "label": label}
     return context

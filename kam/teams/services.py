@@ -138,6 +138,28 @@ def current_manager(account: Account, day: dt.date | None = None) -> AccountTeam
     )
 
 
+def managers_by_account(accounts) -> dict[int, object]:
+    """{account id: its key account manager}: the account's own, else the nearest parent's (a subsidiary is served
+    by its group's team). One query for all the accounts."""
+    accounts = list(accounts)
+    wanted = {pk for account in accounts for pk in (account.pk, *account.ancestor_ids())}
+    members = (
+        AccountTeamMember.objects.filter(
+            AccountTeamMember.active_q(), account_id__in=wanted, team_role=KEY_ACCOUNT_MANAGER
+        )
+        .select_related("user")
+        .order_by("start_date", "pk")
+    )
+    by_account = {member.account_id: member.user for member in members}
+    result = {}
+    for account in accounts:
+        for pk in (account.pk, *reversed(account.ancestor_ids())):
+            if pk in by_account:
+                result[account.pk] = by_account[pk]
+                break
+    return result
+
+
 @transaction.atomic
 def hand_over(account: Account, to_user, note: str, by, on: dt.date | None = None) -> Handover:
     """The key account passes to `to_user`: the current manager's membership ends the day before `on`, the new
