@@ -46,6 +46,7 @@ from kam.plans.choices import (
     OpportunityStage,
     RiskCategory,
     RiskStatus,
+    TCOCostKind,
 )
 from kam.plans.diff import diff_versions
 from kam.plans.models import (
@@ -54,6 +55,7 @@ from kam.plans.models import (
     MAX_HORIZON,
     MIN_HORIZON,
     TEXT_SECTIONS,
+    VERSION_SETTINGS,
     AccountPlan,
     PlanVersion,
 )
@@ -69,10 +71,11 @@ PLURALS = {
     "actions": "action",
     "risks": "risk",
     "opportunities": "opportunity",
+    "tco-lines": "tco",
 }
 KindPath = Literal[tuple(PLURALS)]
 # Links to other rows and to users: `<name>_id` in the API, `<name>` in the services.
-LINKS = ("linked_objective", "objective", "kpi", "owner")
+LINKS = ("linked_objective", "objective", "kpi", "owner", "cell")
 VALUE = {"max_digits": 20, "decimal_places": 4}
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -142,6 +145,7 @@ class PlanObjectiveOut(Schema):
     time_bound: str
     due_date: dt.date | None
     linked_objective_id: int | None
+    achieved: bool | None = Field(description="Reached (true), missed (false), not evaluated yet (null).")
     lineage: uuid.UUID = Field(description="The same on this row's copies in other versions.")
     version: int
 
@@ -211,6 +215,20 @@ class PlanOpportunityOut(Schema):
     stage: str
     expected_close: dt.date | None
     next_step: str
+    cell_id: int | None = Field(description="The whitespace cell it would fill.")
+    weighted_value: Decimal = Field(description="value × probability / 100, in the opportunity's currency.")
+    lineage: uuid.UUID
+    version: int
+
+
+class PlanTcoLineOut(Schema):
+    item_kind: Literal["tco"] = "tco"
+    id: int
+    item: str
+    cost_kind: str = Field(description="annual (counted tco_years times) or one_off.")
+    indirect: bool
+    alternative_cost: Decimal
+    our_cost: Decimal
     lineage: uuid.UUID
     version: int
 
@@ -222,9 +240,10 @@ ITEM_OUT = {
     "action": PlanActionOut,
     "risk": PlanRiskOut,
     "opportunity": PlanOpportunityOut,
+    "tco": PlanTcoLineOut,
 }
 PlanItemOut = Annotated[
-    PlanObjectiveOut | PlanKpiOut | PlanTargetOut | PlanActionOut | PlanRiskOut | PlanOpportunityOut,
+    PlanObjectiveOut | PlanKpiOut | PlanTargetOut | PlanActionOut | PlanRiskOut | PlanOpportunityOut | PlanTcoLineOut,
     Field(discriminator="item_kind"),
 ]
 
@@ -239,12 +258,15 @@ class PlanVersionOut(PlanVersionSummaryOut):
     swot_threats: str
     competitors: str
     value_proposition: str
+    tco_alternative: str = Field(description="What the TCO comparison sets our offer against.")
+    tco_years: int = Field(description="How many years annual costs count in the TCO comparison.")
     objectives: list[PlanObjectiveOut]
     kpis: list[PlanKpiOut]
     targets: list[PlanTargetOut]
     actions: list[PlanActionOut]
     risks: list[PlanRiskOut]
     opportunities: list[PlanOpportunityOut]
+    tco_lines: list[PlanTcoLineOut]
 
 
 class PlanVersionPatch(InputSchema):
@@ -255,6 +277,8 @@ class PlanVersionPatch(InputSchema):
     swot_threats: str | None = Field(None, max_length=services.MAX_TEXT)
     competitors: str | None = Field(None, max_length=services.MAX_TEXT)
     value_proposition: str | None = Field(None, max_length=services.MAX_TEXT)
+    tco_alternative: str | None = Field(None, max_length=100)
+    tco_years: int | None = Field(None, ge=1, le=10)
     version: int | None = Field(None, description="The plan version's row version you read; or send If-Match.")
 
 
@@ -272,6 +296,7 @@ class PlanObjectiveIn(InputSchema):
     time_bound: str | None = Field(None, max_length=services.MAX_TEXT)
     due_date: dt.date | None = None
     linked_objective_id: int | None = Field(None, description="The client goal this one serves (same version).")
+    achieved: bool | None = Field(None, description="At the year's end: reached, missed, or null (not evaluated).")
     version: int | None = Version
 
 
@@ -327,6 +352,18 @@ class PlanOpportunityIn(InputSchema):
     stage: Literal[tuple(OpportunityStage.values)] | None = None
     expected_close: dt.date | None = None
     next_step: str | None = Field(None, max_length=services.MAX_TEXT)
+    cell_id: int | None = Field(
+        None, description="A whitespace cell of the account or its subsidiaries; sets offering and business unit."
+    )
+    version: int | None = Version
+
+
+class PlanTcoLineIn(InputSchema):
+    item: str | None = Field(None, min_length=1, max_length=200, description="Required to add.")
+    cost_kind: Literal[tuple(TCOCostKind.values)] | None = None
+    indirect: bool | None = None
+    alternative_cost: Decimal | None = Field(None, ge=0, **MONEY, description="Required to add.")
+    our_cost: Decimal | None = Field(None, ge=0, **MONEY, description="Required to add.")
     version: int | None = Version
 
 
@@ -337,6 +374,7 @@ ITEM_IN = {
     "action": PlanActionIn,
     "risk": PlanRiskIn,
     "opportunity": PlanOpportunityIn,
+    "tco": PlanTcoLineIn,
 }
 REQUIRED = {
     "objective": ("title",),
@@ -345,9 +383,11 @@ REQUIRED = {
     "action": ("title",),
     "risk": ("title", "category", "likelihood", "impact"),
     "opportunity": ("title", "kind", "value"),
+    "tco": ("item", "alternative_cost", "our_cost"),
 }
 # Fields that may be null (cleared) in a change; the others must hold a value when sent.
 NULLABLE = {"due_date", "linked_objective_id", "baseline", "actual", "owner_id", "objective_id", "expected_close"}
+NULLABLE |= {"achieved", "cell_id"}
 TEXT_FIELDS = {"specific", "measurable", "achievable", "relevant", "time_bound", "mitigation", "next_step"}
 TEXT_FIELDS |= {"unit", "offering", "business_unit"}
 
@@ -446,8 +486,8 @@ def _version_out(version: PlanVersion) -> dict:
         **out,
         "plan_id": version.plan_id,
         "account": version.account,
-        **{name: getattr(version, name) for name in TEXT_SECTIONS},
-        **{plural: rows[kind] for plural, kind in PLURALS.items()},
+        **{name: getattr(version, name) for name in (*TEXT_SECTIONS, *VERSION_SETTINGS)},
+        **{plural.replace("-", "_"): rows[kind] for plural, kind in PLURALS.items()},
     }
 
 
@@ -495,8 +535,8 @@ def _require_approver(request, plan: AccountPlan, what: str):
 
 
 def _entry(value) -> dict:
-    if isinstance(value, str):
-        return {"id": None, "text": value}
+    if not hasattr(value, "pk"):  # a text section or a setting
+        return {"id": None, "text": str(value)}
     return {"id": value.pk, "text": str(value)}
 
 

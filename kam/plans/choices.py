@@ -75,3 +75,16 @@ class OpportunityStage(models.TextChoices):
 
 
 CLOSED_STAGES = frozenset({OpportunityStage.WON, OpportunityStage.LOST})
+
+
+class CellStatus(models.TextChoices):
+    NONE = "none", "None"
+    POTENTIAL = "potential", "Potential"
+    PIPELINE = "pipeline", "In pipeline"
+    WON = "won", "Won"
+    COMPETITOR = "competitor", "Competitor-held"
+
+
+class TCOCostKind(models.TextChoices):
+    ANNUAL = "annual", "Annual"
+    ONE_OFF = "one_off", "One-off"

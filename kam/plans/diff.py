@@ -1,6 +1,7 @@
 """Compare two versions of a plan, section by section (issue 7: "what was added, changed, dropped").
 
-`diff_versions(old, new)` returns, for every text section (kam.plans.models.TEXT_SECTIONS) and every kind of row
+`diff_versions(old, new)` returns, for every text section (kam.plans.models.TEXT_SECTIONS, then the TCO settings
+VERSION_SETTINGS) and every kind of row
 (kam.plans.models.ITEM_KINDS), in that order,
 `{"added": [...], "changed": [(before, after, fields)], "dropped": [...]}`:
 
@@ -12,7 +13,7 @@
   so a remapped link is no change). Lists are in row order (primary key).
 """
 
-from kam.plans.models import ITEM_KINDS, TEXT_SECTIONS, PlanItem, PlanVersion
+from kam.plans.models import ITEM_KINDS, TEXT_SECTIONS, VERSION_SETTINGS, PlanItem, PlanVersion
 
 # Never compared: bookkeeping, not content.
 SKIP = frozenset({"id", "created_at", "updated_at", "version", "plan_version", "account", "lineage"})
@@ -43,7 +44,7 @@ def _rows(version: PlanVersion) -> dict:
 
 def diff_versions(old: PlanVersion, new: PlanVersion) -> dict:
     result = {}
-    for name in TEXT_SECTIONS:
+    for name in (*TEXT_SECTIONS, *VERSION_SETTINGS):
         before, after = getattr(old, name) or "", getattr(new, name) or ""
         section = _empty()
         if before != after:

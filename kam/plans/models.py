@@ -25,6 +25,7 @@ from kam.core.roles import Role
 from kam.plans.choices import (
     FROZEN_STATUSES,
     ActionStatus,
+    CellStatus,
     ComputedMetric,
     Direction,
     KPISource,
@@ -33,8 +34,10 @@ from kam.plans.choices import (
     OpportunityStage,
     RiskCategory,
     RiskStatus,
+    TCOCostKind,
     VersionStatus,
 )
+from kam.teams.models import READ_ONLY_FOR_TEAMS
 
 APPROVE = "approve"
 MIN_HORIZON, MAX_HORIZON = 3, 5
@@ -50,6 +53,8 @@ TEXT_SECTIONS = (
     "competitors",
     "value_proposition",
 )
+# Settings of a version that are not Markdown sections: the TCO comparison's heading.
+VERSION_SETTINGS = ("tco_alternative", "tco_years")
 
 # Who may do what with plans: the account's team writes (scope narrows to their accounts); approving is narrowed
 # further to the account's team leader (kam.plans.services.may_approve).
@@ -119,6 +124,19 @@ class PlanVersion(AccountScopedModel):
     swot_threats = models.TextField("threats", blank=True)
     competitors = models.TextField(blank=True, help_text="Competitors present in the account (Markdown).")
     value_proposition = models.TextField(blank=True, help_text="Why the client works with us (Markdown).")
+    tco_alternative = models.CharField(
+        "TCO compared with",
+        max_length=100,
+        blank=True,
+        default="The client's current solution",
+        help_text="What the total-cost-of-ownership comparison sets our offer against.",
+    )
+    tco_years = models.PositiveSmallIntegerField(
+        "TCO period (years)",
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
+        help_text="Annual costs count this many times in the comparison.",
+    )
     review_note = models.CharField(max_length=500, blank=True, help_text="Why it was returned to draft, if it was.")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     submitted_at = models.DateTimeField(null=True, blank=True)
@@ -228,6 +246,9 @@ class Objective(PlanItem):
         on_delete=models.SET_NULL,
         related_name="supporting",
         help_text="The client goal this one serves.",
+    )
+    achieved = models.BooleanField(
+        null=True, blank=True, help_text="At the year's end: reached (yes), missed (no); empty until evaluated."
     )
 
     class Meta:
@@ -343,6 +364,14 @@ class Opportunity(PlanItem):
         default=0, validators=[MaxValueValidator(100)], help_text="Per cent."
     )
     stage = models.CharField(max_length=16, choices=OpportunityStage.choices, default=OpportunityStage.IDENTIFIED)
+    cell = models.ForeignKey(
+        "WhitespaceCell",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="opportunities",
+        help_text="The whitespace cell (business unit × offering) it would fill.",
+    )
     expected_close = models.DateField(null=True, blank=True)
     next_step = models.TextField(blank=True)
 
@@ -361,6 +390,26 @@ class Opportunity(PlanItem):
         return self.value * self.probability / 100
 
 
+class TCOLine(PlanItem):
+    """A line of the value proposition's total-cost-of-ownership comparison: one cost, under the alternative and
+    with us. Annual costs count `tco_years` times; one-off costs once."""
+
+    item = models.CharField(max_length=200)
+    cost_kind = models.CharField(
+        max_length=12, choices=TCOCostKind.choices, default=TCOCostKind.ANNUAL, help_text="Annual or one-off."
+    )
+    indirect = models.BooleanField(default=False, help_text="An indirect cost (time, downtime, risk), not a price.")
+    alternative_cost = models.DecimalField(**MONEY, validators=[MinValueValidator(0)])
+    our_cost = models.DecimalField(**MONEY, validators=[MinValueValidator(0)])
+
+    class Meta:
+        ordering = ["plan_version_id", "pk"]
+        verbose_name = "TCO line"
+
+    def __str__(self):
+        return self.item
+
+
 # The kinds of child rows, in the order a plan shows them (the service's and the diff's `kind`).
 ITEM_KINDS = {
     "objective": Objective,
@@ -369,4 +418,91 @@ ITEM_KINDS = {
     "action": Action,
     "risk": Risk,
     "opportunity": Opportunity,
+    "tco": TCOLine,
 }
+
+
+# Whitespace -----------------------------------------------------------------------------------------------------
+
+
+class Offering(KamModel):
+    """What we sell, programme-wide: the columns of every whitespace matrix."""
+
+    name = models.CharField(max_length=100, unique=True)
+    category = models.CharField(max_length=100, blank=True, help_text="Groups offerings, e.g. Services.")
+    description = models.TextField(blank=True)
+    position = models.PositiveSmallIntegerField(default=100, help_text="Columns are shown in this order.")
+    is_active = models.BooleanField("active", default=True, help_text="Retired offerings keep their cells.")
+
+    permission_actions = READ_ONLY_FOR_TEAMS
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("plans:offerings")
+
+
+class BusinessUnit(AccountScopedModel):
+    """A business unit of a client account: a row of the whitespace matrix, under the account (a subsidiary is a
+    row of its own)."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="business_units")
+    name = models.CharField(max_length=100)
+
+    permission_actions = PLAN_PERMISSIONS
+
+    class Meta:
+        ordering = ["account_id", "name"]
+        constraints = [models.UniqueConstraint(fields=["account", "name"], name="one_business_unit_name_per_account")]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return _account_url(self.account_id)
+
+
+class WhitespaceCell(AccountScopedModel):
+    """Where we stand with one offering in one part of the client (an account of the plan's subtree, or one of its
+    business units): nothing known, potential, in pipeline, won, or held by a competitor; with its annual value in
+    EUR (what we earn when won, what it would be worth otherwise)."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="whitespace_cells")
+    business_unit = models.ForeignKey(
+        BusinessUnit, null=True, blank=True, on_delete=models.CASCADE, related_name="cells"
+    )
+    offering = models.ForeignKey(Offering, on_delete=models.PROTECT, related_name="cells")
+    status = models.CharField(max_length=12, choices=CellStatus.choices, default=CellStatus.NONE)
+    annual_value = models.DecimalField(
+        "annual value (EUR)", **MONEY, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    competitor = models.CharField(max_length=100, blank=True, help_text="Who holds it, when a competitor does.")
+    note = models.CharField(max_length=500, blank=True)
+
+    permission_actions = PLAN_PERMISSIONS
+
+    class Meta:
+        ordering = ["account_id", "business_unit_id", "offering_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "offering"],
+                condition=Q(business_unit__isnull=True),
+                name="one_whitespace_cell_per_account_offering",
+            ),
+            models.UniqueConstraint(
+                fields=["account", "business_unit", "offering"],
+                condition=Q(business_unit__isnull=False),
+                name="one_whitespace_cell_per_unit_offering",
+            ),
+        ]
+
+    def __str__(self):
+        where = f"{self.account} / {self.business_unit}" if self.business_unit_id else str(self.account)
+        return f"{where} × {self.offering}"
+
+    def get_absolute_url(self):
+        return _account_url(self.account_id)

@@ -23,11 +23,20 @@ from kam.accounts.choices import TeamRole
 from kam.accounts.models import Account, AccountTeamMember, FinancialFact
 from kam.core.permissions import has_global_scope, role_allows
 from kam.core.services import StaleObject, lock_for_update
-from kam.plans.choices import FROZEN_STATUSES, ComputedMetric, KPISource, VersionStatus
+from kam.plans.choices import (
+    CLOSED_STAGES,
+    FROZEN_STATUSES,
+    CellStatus,
+    ComputedMetric,
+    KPISource,
+    OpportunityStage,
+    VersionStatus,
+)
 from kam.plans.models import (
     APPROVE,
     ITEM_KINDS,
     TEXT_SECTIONS,
+    VERSION_SETTINGS,
     AccountPlan,
     Action,
     KPITarget,
@@ -36,6 +45,8 @@ from kam.plans.models import (
     PlanKPI,
     PlanVersion,
     Risk,
+    TCOLine,
+    WhitespaceCell,
 )
 
 __all__ = ["StaleObject"]
@@ -55,6 +66,7 @@ ITEM_FIELDS = {
         "time_bound",
         "due_date",
         "linked_objective",
+        "achieved",
     ),
     "kpi": ("objective", "metric", "unit", "direction", "baseline", "source", "computed_metric"),
     "target": ("kpi", "period", "target", "actual"),
@@ -71,8 +83,11 @@ ITEM_FIELDS = {
         "stage",
         "expected_close",
         "next_step",
+        "cell",
     ),
+    "tco": ("item", "cost_kind", "indirect", "alternative_cost", "our_cost"),
 }
+
 # Links between rows: each must point at a row of the same version.
 ROW_LINKS = {"linked_objective": Objective, "objective": Objective, "kpi": PlanKPI}
 USER_LINKS = ("owner",)
@@ -156,13 +171,19 @@ def _refuse_frozen(version: PlanVersion):
 
 @transaction.atomic
 def update_version(version: PlanVersion, data: dict, user, expected_version: int | None = None) -> PlanVersion:
-    """Change the version's text sections (`data` maps section names to Markdown)."""
+    """Change the version's text sections (`data` maps section names to Markdown) and the TCO comparison's
+    settings (VERSION_SETTINGS)."""
     version = lock_for_update(version, expected_version)
     _refuse_frozen(version)
     errors = {}
-    unknown = sorted(set(data) - set(TEXT_SECTIONS))
+    known = (*TEXT_SECTIONS, *VERSION_SETTINGS)
+    unknown = sorted(set(data) - set(known))
     if unknown:
-        errors["sections"] = f"Unknown section(s): {', '.join(unknown)}. The sections are: {', '.join(TEXT_SECTIONS)}."
+        errors["sections"] = f"Unknown section(s): {', '.join(unknown)}. The sections are: {', '.join(known)}."
+    if "tco_alternative" in data:
+        version.tco_alternative = (data["tco_alternative"] or "").strip()
+    if "tco_years" in data:
+        version.tco_years = data["tco_years"]
     for name in TEXT_SECTIONS:
         if name in data:
             value = (data[name] or "").strip()
@@ -171,6 +192,10 @@ def update_version(version: PlanVersion, data: dict, user, expected_version: int
             setattr(version, name, value)
     if errors:
         raise ValidationError(errors)
+    try:
+        version.full_clean(exclude=["plan", "account", "created_by", "approved_by"])
+    except ValidationError as error:
+        raise ValidationError(error.message_dict) from None
     version.save()
     return version
 
@@ -203,9 +228,39 @@ def _resolve_links(version: PlanVersion, data: dict) -> dict:
         if user is None:
             errors[name] = "Choose an active user."
         resolved[name] = user
+    if data.get("cell") not in (None, ""):
+        pk = getattr(data["cell"], "pk", data["cell"])
+        subtree = Account.objects.get(pk=version.account_id).subtree()
+        cell = WhitespaceCell.objects.filter(pk=pk, account__in=subtree).select_related("business_unit", "offering")
+        resolved["cell"] = cell.first()
+        if resolved["cell"] is None:
+            errors["cell"] = "Choose a whitespace cell of this account or its subsidiaries."
+    elif "cell" in data:
+        resolved["cell"] = None
     if errors:
         raise ValidationError(errors)
     return resolved
+
+
+def _fill_cell(opportunity: Opportunity, user) -> None:
+    """An opportunity linked to a whitespace cell names the cell's offering and business unit, and moves the cell
+    along: an open opportunity puts a cell with nothing (or only potential) in the pipeline, a won one wins it."""
+    cell = opportunity.cell
+    if cell is None:
+        return
+    opportunity.offering = cell.offering.name
+    opportunity.business_unit = cell.business_unit.name if cell.business_unit_id else cell.account.name
+    if opportunity.stage == OpportunityStage.WON:
+        status = CellStatus.WON
+    elif opportunity.stage not in CLOSED_STAGES and cell.status in (CellStatus.NONE, CellStatus.POTENTIAL):
+        status = CellStatus.PIPELINE
+    else:
+        return
+    if cell.status != status:
+        cell = lock_for_update(cell, None)
+        cell.status = status
+        cell.save()
+        opportunity.cell = cell
 
 
 def _check_item(kind: str, item) -> None:
@@ -247,6 +302,8 @@ def save_item(version: PlanVersion, kind: str, data: dict, user, item=None, expe
             raise ValidationError({"version": "This row belongs to another version of the plan."})
     for name, value in _resolve_links(version, data).items():
         setattr(item, name, value)
+    if kind == "opportunity":
+        _fill_cell(item, user)
     _check_item(kind, item)
     item.save()
     return item
@@ -358,7 +415,7 @@ def start_next_year(plan: AccountPlan, user) -> PlanVersion:
         year=year,
         number=number,
         created_by=_user_or_none(user),
-        **{name: getattr(source, name) for name in TEXT_SECTIONS},
+        **{name: getattr(source, name) for name in (*TEXT_SECTIONS, *VERSION_SETTINGS)},
     )
     _clone_rows(source, new)
     return new
@@ -397,7 +454,7 @@ def _clone_rows(source: PlanVersion, new: PlanVersion) -> None:
         _copy(row, new, kpi=kpis[row.kpi_id])
     for row in Action.objects.filter(plan_version=source).order_by("pk"):
         _copy(row, new, objective=objectives.get(row.objective_id))
-    for model in (Risk, Opportunity):
+    for model in (Risk, Opportunity, TCOLine):
         for row in model.objects.filter(plan_version=source).order_by("pk"):
             _copy(row, new)
 

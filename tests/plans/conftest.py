@@ -66,7 +66,9 @@ def fill(version, user):
         business_unit="Europe", value=Decimal("250000"), currency="EUR", probability=40, stage="qualified",
         next_step="Site visit",
     )  # fmt: skip
+    tco = add(version, "tco", user, item="Licences", alternative_cost=Decimal("900"), our_cost=Decimal("700"))
     return {
+        "tco": tco,
         "goal": goal,
         "ours": ours,
         "kpi": kpi,

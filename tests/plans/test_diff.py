@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from kam.plans import services
 from kam.plans.diff import diff_versions
-from kam.plans.models import ITEM_KINDS, TEXT_SECTIONS
+from kam.plans.models import ITEM_KINDS, TEXT_SECTIONS, VERSION_SETTINGS
 from tests.plans.conftest import YEAR, add
 
 
@@ -44,6 +44,10 @@ def test_a_diff_with_changes_in_every_section_equals_the_expected_list(draft, us
     r2 = add(draft, "risk", kam, title="Strike", category="operational", likelihood=2, impact=5)
     o1 = add(draft, "opportunity", kam, title="Warehousing", kind="cross_sell", value=Decimal(1000), probability=20)
     o2 = add(draft, "opportunity", kam, title="Renewal", kind="renewal", value=Decimal(500), probability=90)
+    c1 = add(draft, "tco", kam, item="Licences", alternative_cost=Decimal(900), our_cost=Decimal(700))
+    c2 = add(
+        draft, "tco", kam, item="Training", cost_kind="one_off", alternative_cost=Decimal(50), our_cost=Decimal(80)
+    )
     services.submit(draft, kam)
     services.approve(draft, users.lead)
     new = services.start_next_year(draft.plan, kam)
@@ -58,12 +62,14 @@ def test_a_diff_with_changes_in_every_section_equals_the_expected_list(draft, us
             "swot_threats": "New entrants, tariffs",  # changed
             "competitors": "ACME, Globex",  # changed
             "value_proposition": "Speed and cost",  # changed
+            "tco_alternative": "Globex",  # changed
+            "tco_years": 5,  # changed
         },
         kam,
     )
     copy = {
         (type(row), row.pk): _row(type(row), new, row.lineage)
-        for row in (goal, ours, extra, k1, t1, a1, a2, r1, r2, o1, o2)
+        for row in (goal, ours, extra, k1, t1, a1, a2, r1, r2, o1, o2, c1, c2)
     }
     services.save_item(new, "objective", {"title": "Sole supplier by 2028"}, kam, item=copy[key_of(ours)])
     services.delete_item(new, copy[key_of(extra)], kam)  # with its KPI and target
@@ -81,6 +87,9 @@ def test_a_diff_with_changes_in_every_section_equals_the_expected_list(draft, us
     services.save_item(new, "opportunity", {"stage": "proposal", "probability": 50}, kam, item=copy[key_of(o1)])
     services.delete_item(new, copy[key_of(o2)], kam)
     o3 = add(new, "opportunity", kam, title="Asia freight", kind="new_business", value=Decimal(9000))
+    services.save_item(new, "tco", {"our_cost": Decimal(650), "indirect": True}, kam, item=copy[key_of(c1)])
+    services.delete_item(new, copy[key_of(c2)], kam)
+    c3 = add(new, "tco", kam, item="Downtime", alternative_cost=Decimal(300), our_cost=Decimal(0))
 
     def fresh(row):
         return type(row).objects.get(pk=row.pk)
@@ -89,7 +98,7 @@ def test_a_diff_with_changes_in_every_section_equals_the_expected_list(draft, us
         return fresh(copy[key_of(row)])
 
     diff = diff_versions(fresh(draft), fresh(new))
-    assert list(diff) == [*TEXT_SECTIONS, *ITEM_KINDS]
+    assert list(diff) == [*TEXT_SECTIONS, *VERSION_SETTINGS, *ITEM_KINDS]
     assert diff == {
         "situation": {
             "added": [],
@@ -114,6 +123,12 @@ def test_a_diff_with_changes_in_every_section_equals_the_expected_list(draft, us
             "changed": [("Speed", "Speed and cost", ["value_proposition"])],
             "dropped": [],
         },
+        "tco_alternative": {
+            "added": [],
+            "changed": [("The client's current solution", "Globex", ["tco_alternative"])],
+            "dropped": [],
+        },
+        "tco_years": {"added": [], "changed": [(3, 5, ["tco_years"])], "dropped": []},
         # The goal's copy is no change: its link from "ours" was remapped, the lineage is the same.
         "objective": {"added": [asia], "changed": [(ours, now(ours), ["title"])], "dropped": [extra]},
         "kpi": {"added": [k3], "changed": [(k1, now(k1), ["baseline"])], "dropped": [k2]},
@@ -125,6 +140,7 @@ def test_a_diff_with_changes_in_every_section_equals_the_expected_list(draft, us
             "changed": [(o1, now(o1), ["probability", "stage"])],
             "dropped": [o2],
         },
+        "tco": {"added": [c3], "changed": [(c1, now(c1), ["indirect", "our_cost"])], "dropped": [c2]},
     }
 
 

@@ -260,6 +260,7 @@ def test_next_year_is_a_clone_with_links_remapped_and_lineage_kept(draft, users)
         "action": 1,
         "risk": 1,
         "opportunity": 1,
+        "tco": 1,
     }
     goal, ours = (copies["objective"].get(lineage=rows[name].lineage) for name in ("goal", "ours"))
     kpi = copies["kpi"].get()
