@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("kam.teams.urls")),
     path("", include("kam.charters.urls")),
     path("", include("kam.servicelevels.urls")),
+    path("", include("kam.plans.urls")),
     path("", include("kam.notifications.urls")),
     path("", include("kam.audit.urls")),
     path("", include("kam.users.urls")),

@@ -53,6 +53,7 @@ class AccountDetailView(ObjectDetailView):
         ("financials", "Financials"),
         ("team", "Team"),
         ("charter", "Client charter"),
+        ("plan", "Account plan"),
         ("service", "Requests & SLAs"),
         ("activity", "Activity"),
     )
@@ -119,6 +120,10 @@ class AccountDetailView(ObjectDetailView):
             from kam.charters.views import account_tab_context as charter_tab
 
             context.update(charter_tab(self.request, account))
+        if tab == "plan":
+            from kam.plans.views import account_tab_context as plan_tab
+
+            context.update(plan_tab(self.request, account))
         if tab == "service":
             from kam.servicelevels.views import account_tab_context as service_tab
 

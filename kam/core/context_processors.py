@@ -25,6 +25,8 @@ def navigation(request):
     # Service levels (policies, calendars, obligations, compliance) are tabs of the requests pages.
     items.append(("Requests", reverse("servicelevels:request_list")))
     items.append(("Charters", reverse("charters:charter_list")))
+    # Plans: the list, the programme pipeline and the offering catalogue (tabs of the plans pages).
+    items.append(("Plans", reverse("plans:plan_list")))
     if user.role in GLOBAL_SCOPE_ROLES:
         items.append(("Teams", reverse("teams:workload")))
         items.append(("Audit log", reverse("audit:change_list")))

@@ -467,6 +467,26 @@ def as_of_month(year: int) -> dt.date | None:
     return FinancialFact.objects.filter(month__lte=dt.date(year, 12, 1)).aggregate(latest=Max("month"))["latest"]
 
 
+def metric_value(result: figures.Figures, metric: str):
+    """One computed metric read off the account's figures, rounded as the account page shows it."""
+    return {
+        ComputedMetric.REVENUE_T12M: lambda: result.revenue_t12m_rounded,
+        ComputedMetric.GROSS_PROFIT_T12M: lambda: result.gross_profit_t12m_rounded,
+        ComputedMetric.SHARE_OF_WALLET: lambda: result.share_of_wallet_percent,
+        ComputedMetric.GROWTH_YOY: lambda: result.yoy_growth_percent,
+    }[metric]()
+
+
+def year_figures(account: Account, year: int, *, rates: figures.RateTable | None = None) -> figures.Figures | None:
+    """The account's subtree figures as of December of `year` (or the latest month with facts before it); None
+    when there are no facts yet or an FX rate is missing."""
+    as_of = as_of_month(year)
+    if as_of is None:
+        return None
+    result = figures.subtree_figures(account, as_of=as_of, rates=rates or figures.RateTable())
+    return None if result.missing_rate is not None else result
+
+
 def computed_kpi_value(kpi: PlanKPI, year: int, *, rates: figures.RateTable | None = None):
     """The KPI's value for `year`, computed from the plan account's portfolio figures as the account page shows them
     (a group's plan covers its subsidiaries: the subtree's figures; the same rounding: money to cents, per cent to
@@ -474,19 +494,8 @@ def computed_kpi_value(kpi: PlanKPI, year: int, *, rates: figures.RateTable | No
     is missing."""
     if kpi.source != KPISource.COMPUTED:
         raise ValueError(f"KPI {kpi} is entered, not computed.")
-    as_of = as_of_month(year)
-    if as_of is None:
-        return None
-    account = Account.objects.get(pk=kpi.account_id)
-    result = figures.subtree_figures(account, as_of=as_of, rates=rates or figures.RateTable())
-    if result.missing_rate is not None:
-        return None
-    return {
-        ComputedMetric.REVENUE_T12M: lambda: result.revenue_t12m_rounded,
-        ComputedMetric.GROSS_PROFIT_T12M: lambda: result.gross_profit_t12m_rounded,
-        ComputedMetric.SHARE_OF_WALLET: lambda: result.share_of_wallet_percent,
-        ComputedMetric.GROWTH_YOY: lambda: result.yoy_growth_percent,
-    }[kpi.computed_metric]()
+    result = year_figures(Account.objects.get(pk=kpi.account_id), year, rates=rates)
+    return None if result is None else metric_value(result, kpi.computed_metric)
 
 
 def kpi_actual(kpi: PlanKPI, year: int):

@@ -42,7 +42,62 @@ def _risk(world, version):
 
 
 def pages() -> dict:
-    return {}
+    from tests.test_access_matrix import ALL, scoped
+
+    read = scoped(200)
+    edit = scoped(200, editors=("admin", "lead", "kam"))
+    redirect = scoped(302, editors=("admin", "lead", "kam"))
+    # Approving: the KAM does not lead the own account's team (403); another team's plan does not exist for them.
+    approve = (
+        {"admin": 302, "lead": 302, "kam": 403, "sponsor": 403, "viewer": 403},
+        {"admin": 302, "lead": 302, "kam": 404, "sponsor": 403, "viewer": 403},
+    )
+
+    def account(w, which):
+        account = _account(w, which)
+        Account.objects.filter(pk=account.pk).update(is_key_account=True)
+        return {"pk": account.pk}
+
+    def plan(w, which):
+        return {"pk": plan_of(w, _account(w, which)).pk}
+
+    def draft(w, which, **extra):
+        return {"version_pk": _first_version(plan_of(w, _account(w, which)), "draft").pk, **extra}
+
+    def in_review(w, which, **extra):
+        return {"version_pk": _first_version(plan_of(w, _account(w, which)), "in_review").pk, **extra}
+
+    def risk(w, which):
+        version = _first_version(plan_of(w, _account(w, which)), "draft")
+        return {"kind": "risk", "pk": _risk(w, version).pk}
+
+    def approved_only(w, which):
+        from kam.plans.models import PlanVersion
+
+        plan = plan_of(w, _account(w, which))
+        PlanVersion.objects.filter(plan=plan, number__gt=1).update(status="draft")
+        PlanVersion.objects.filter(plan=plan, number__gt=1).delete()
+        _first_version(plan, "approved")
+        return {"pk": plan.pk}
+
+    def export(w, which):
+        return {"pk": plan_of(w, _account(w, which)).pk, "number": 1}
+
+    return {
+        "plans:plan_list": ("get", None, ALL, None),
+        # A POST creates the plan (or says it exists): either way back to the account's plan tab.
+        "plans:create": ("post", account, *redirect),
+        # Without htmx a section's GET goes back to the plan tab (the form is ?edit=1).
+        "plans:section": ("get", lambda w, which: draft(w, which, group="situation"), *scoped(302)),
+        "plans:item_add": ("get", lambda w, which: draft(w, which, kind="risk"), *edit),
+        "plans:item_edit": ("get", risk, *edit),
+        "plans:item_delete": ("post", risk, *redirect),
+        "plans:workflow": ("post", lambda w, which: in_review(w, which, step="approve"), *approve),
+        "plans:next_year": ("post", approved_only, *redirect),
+        "plans:compare": ("get", plan, *read),
+        "plans:export_pdf": ("get", export, *read),
+        "plans:export_docx": ("get", export, *read),
+    }
 
 
 def api() -> dict:

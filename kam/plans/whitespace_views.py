@@ -1,0 +1,3 @@
+"""The whitespace matrix, the offerings catalogue and the programme's opportunity list (pages)."""
+
+urlpatterns = []
