@@ -52,6 +52,7 @@ def find_targets() -> dict:
         "accounts": Account.objects.count(),
         **selection_targets(),
         **request_targets(),
+        **plan_targets(account.pk),
     }
 
 
@@ -103,6 +104,34 @@ def request_targets() -> dict:
         "attention_requests": open_requests.filter(sla_state__in=(SlaState.AT_RISK, SlaState.BREACHED)).count(),
         **paths,
     }
+
+
+def plan_targets(account_id: int) -> dict:
+    """The plan of the measured key account (kam/plans/generate.py gives every key account one; this one, with the
+    most subsidiaries, has the largest whitespace matrix) and its pages: the plan tab, the whitespace matrix and the
+    PDF export of its newest version. A page whose URL does not exist (yet) is listed under `plan_skipped` with the
+    reason instead: the bench reports it as skipped rather than failing."""
+    from django.urls import NoReverseMatch, reverse
+
+    from kam.plans.models import ITEM_KINDS, AccountPlan
+
+    plan = AccountPlan.objects.filter(account_id=account_id).first()
+    if plan is None:
+        return {}
+    version = plan.versions.order_by("-number").first()
+    urls = {
+        "plan_tab_path": ("accounts:account", [account_id], "?tab=plan"),
+        "whitespace_path": ("plans:whitespace", [account_id], ""),
+        "plan_pdf_path": ("plans:export_pdf", [plan.pk, version.number], ""),
+    }
+    paths, skipped = {}, {}
+    for key, (name, args, query) in urls.items():
+        try:
+            paths[key] = reverse(name, args=args) + query
+        except NoReverseMatch:
+            skipped[key] = f"skipped: no URL named {name} yet"
+    rows = sum(model._base_manager.filter(plan_version=version).count() for model in ITEM_KINDS.values())
+    return {"plan_id": plan.pk, "plan_version": version.number, "plan_rows": rows, "plan_skipped": skipped, **paths}
 
 
 def _clients(targets: dict) -> dict:

@@ -33,6 +33,8 @@ IMPORT_COPY_TARGET = 2.0  # … taking at most twice as long as PostgreSQL's raw
 MEMORY_FLAT_TARGET = 1.25  # a 1 GB file may need at most 25 % more worker memory than a file an eighth its size
 SELECTION_RUN_TARGET_S = 5.0  # a selection run over the whole scale-1 tenant (issue 4), on PostgreSQL
 SWEEP_TARGET_S = 2.0  # one scheduler sweep over the open client requests of the scale-1 tenant (issue 6), on PostgreSQL
+# Pages judged by their own p95 instead of the page targets (a PDF is rendered, not a page served): issue 7.
+OWN_P95_TARGETS_MS = {"plan-pdf": 300}
 
 
 @dataclass(frozen=True)
@@ -123,7 +125,28 @@ def key_pages(targets: dict) -> list[Page]:
                 "admin",
             ),
         ]
+    pages += [
+        Page(key, name.format(**targets), "page", targets[path], "admin")
+        for path, (key, name) in PLAN_PAGES.items()
+        if targets.get(path)
+    ]
     return pages
+
+
+# The generated plan's pages (bench.django_side.plan_targets): target path → (key, name).
+PLAN_PAGES = {
+    "plan_tab_path": ("account-360-plan", "Account 360, plan tab ({plan_rows:,} rows in version {plan_version})"),
+    "whitespace_path": ("plan-whitespace", "Plan: whitespace matrix of the largest global key account"),
+    "plan_pdf_path": ("plan-pdf", "Plan: PDF export of version {plan_version}"),
+}
+
+
+def skipped_rows(backend: str, targets: dict) -> list["Row"]:
+    """A row with a note for each plan page whose URL does not exist yet (`plan_skipped`): reported, not measured."""
+    return [
+        Row(backend, "page", PLAN_PAGES[path][0], PLAN_PAGES[path][1].format(**targets), note=reason)
+        for path, reason in (targets.get("plan_skipped") or {}).items()
+    ]
 
 
 @dataclass
@@ -456,7 +479,12 @@ def evaluate(rows: list[Row], *, scale: float):
             if ceiling and ceiling.rps and row.rps is not None:
                 row.ratio = row.rps / ceiling.rps
             checks, targets = [], []
-            if row.backend == "postgresql" and full:
+            own_p95 = OWN_P95_TARGETS_MS.get(row.key)
+            if row.backend == "postgresql" and full and own_p95:
+                targets.append(f"p95 < {own_p95} ms")
+                if row.p95_ms is not None:
+                    checks.append(row.p95_ms < own_p95)
+            elif row.backend == "postgresql" and full:
                 targets.append(f"≥ {PAGE_RATIO_TARGET:.0%} of ceiling, p95 < {PAGE_P95_TARGET_MS} ms")
                 if row.ratio is not None and row.p95_ms is not None:
                     checks += [row.ratio >= PAGE_RATIO_TARGET, row.p95_ms < PAGE_P95_TARGET_MS]

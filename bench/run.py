@@ -44,6 +44,7 @@ from bench.harness import (
     page_row,
     render_text,
     selection_rows,
+    skipped_rows,
     sweep_rows,
     write_outputs,
 )
@@ -278,6 +279,7 @@ def measure_pages(backend: str, config: Config, env: dict, port: int) -> tuple[l
             say(f"{backend}: {page.name}: {load.rps:,.0f} req/s, p50 {load.p50_ms} ms, p95 {load.p95_ms} ms")
     finally:
         stop(server)
+    rows += skipped_rows(backend, targets)
     return rows, targets
 
 

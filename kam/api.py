@@ -100,6 +100,7 @@ from kam.accounts.api import router as accounts_router  # noqa: E402
 from kam.charters.api import router as charters_router  # noqa: E402
 from kam.notifications.api import router as notifications_router  # noqa: E402
 from kam.plans.api import router as plans_router  # noqa: E402
+from kam.plans.whitespace_api import router as whitespace_router  # noqa: E402
 from kam.selection.api import router as selection_router  # noqa: E402
 from kam.servicelevels.api import router as servicelevels_router  # noqa: E402
 from kam.teams.api import router as teams_router  # noqa: E402
@@ -113,3 +114,4 @@ api.add_router("/", charters_router)
 api.add_router("/", servicelevels_router)
 api.add_router("/", notifications_router)
 api.add_router("/", plans_router)
+api.add_router("/", whitespace_router)

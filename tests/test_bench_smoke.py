@@ -47,6 +47,9 @@ def test_the_bench_harness_produces_every_row_of_its_table(db, media, tmp_path):
     assert {"selection-ranked-list", "selection-matrix"} <= {page.key for page in pages}  # the generated run's pages
     assert {"account-360-team", "teams-workload", "teams-coverage"} <= {page.key for page in pages}
     assert {"requests-queue", "requests-queue-kam", "requests-list"} <= {page.key for page in pages}
+    # the generated plan's pages: measured, or reported as skipped while their URL does not exist
+    planned = {page.key for page in pages} | {row.key for row in harness.skipped_rows(backend, targets)}
+    assert {"account-360-plan", "plan-whitespace", "plan-pdf"} <= planned
 
     # The ceiling through the production server (no database needed for /healthz), the pages in-process.
     port = free_port()
@@ -102,3 +105,23 @@ def test_the_bench_harness_produces_every_row_of_its_table(db, media, tmp_path):
     table = harness.render_text(rows)
     assert json_path.exists() and md_path.exists()
     assert all(row.name in table and row.name in md_path.read_text() for row in rows)
+
+
+def test_a_plan_page_without_its_url_is_reported_as_skipped(db, monkeypatch):
+    from django import urls
+
+    generate(scale=TINY)
+    reverse = urls.reverse
+
+    def without_pdf(name, *args, **kwargs):
+        if name == "plans:export_pdf":
+            raise urls.NoReverseMatch(name)
+        return reverse(name, *args, **kwargs)
+
+    monkeypatch.setattr(urls, "reverse", without_pdf)
+    targets = django_side.find_targets()
+
+    keys = {page.key for page in harness.key_pages(targets)}
+    assert {"account-360-plan", "plan-whitespace"} <= keys and "plan-pdf" not in keys
+    (skipped,) = harness.skipped_rows("sqlite", targets)
+    assert skipped.key == "plan-pdf" and "plans:export_pdf" in skipped.note and skipped.rps is None

@@ -174,22 +174,29 @@ class ListBlock:
         return {"type": self.kind, "ordered": self.ordered, "items": [i.to_data() for i in self.items]}
 
 
+# Fill colours a body cell may take (`Table.tones`), e.g. the levels of a risk heat map.
+TONES = {"good": "D9EFD9", "warn": "FCE8B2", "bad": "F4C7C3", "muted": "EEF2F7"}
+
+
 @dataclass
 class Table:
-    """A table with a header row; each cell is spans. `widths`: relative column widths (default equal)."""
+    """A table with a header row; each cell is spans. `widths`: relative column widths (default equal). `tones`:
+    optionally, per body row, a tone name (TONES) or "" per cell: the cell's fill colour."""
 
     header: list[list[Span]]
     rows: list[list[list[Span]]]
     widths: list[float] = field(default_factory=list)
+    tones: list[list[str]] = field(default_factory=list)
     kind = "table"
 
     @classmethod
-    def of(cls, header, rows, widths=None) -> Table:
+    def of(cls, header, rows, widths=None, tones=None) -> Table:
         """A table from plain strings (or spans)."""
         return cls(
             header=[spans_of(cell) for cell in header],
             rows=[[spans_of(cell) for cell in row] for row in rows],
             widths=list(widths or []),
+            tones=[list(row) for row in tones or []],
         )
 
     @property
@@ -204,12 +211,18 @@ class Table:
             cells = list(cells) + [[] for _ in range(columns - len(cells))]
             return [[s.to_data() for s in cell] for cell in cells]
 
+        def tone_row(index):
+            tones = list(self.tones[index]) if index < len(self.tones) else []
+            tones = [tone if tone in TONES else "" for tone in tones[:columns]]
+            return tones + [""] * (columns - len(tones))
+
         return {
             "type": self.kind,
             "columns": columns,
             "widths": [float(w) for w in widths],
             "header": pad(self.header),
             "rows": [pad(row) for row in self.rows],
+            "tones": [tone_row(i) for i in range(len(self.rows))] if self.tones else [],
         }
 
 
@@ -497,6 +510,7 @@ TYPST_TEMPLATE = r"""
 #let muted = rgb("#5b6675")
 #let rule = rgb("#c9d1dc")
 #let shade = rgb("#eef2f7")
+#let tones = (good: rgb("#d9efd9"), warn: rgb("#fce8b2"), bad: rgb("#f4c7c3"), muted: shade)
 
 #set document(title: doc.title, author: doc.author)
 #set text(font: "Libertinus Serif", size: 10.5pt, lang: "en", hyphenate: false, fallback: true)
@@ -579,10 +593,13 @@ TYPST_TEMPLATE = r"""
       columns: b.widths.map(w => w * 1fr),
       inset: (x: 6pt, y: 5pt),
       stroke: (x, y) => (bottom: 0.5pt + rule, top: if y == 0 { 0.8pt + accent } else { none }),
-      fill: (x, y) => if y == 0 { shade },
+      fill: (x, y) => if y == 0 { shade } else if b.tones.len() > 0 {
+        tones.at(b.tones.at(y - 1).at(x), default: none)
+      },
       align: left + top,
       table.header(..b.header.map(cell => text(weight: "bold", fill: accent, runs(cell)))),
-      ..b.rows.fold((), (acc, row) => acc + row).map(cell => runs(cell)),
+      // join concatenates the rows in one pass (a fold copies the growing array for each row: quadratic).
+      ..b.rows.join(default: ()).map(cell => runs(cell)),
     ))
   }
 }
@@ -797,10 +814,13 @@ def _docx_block(word, block, numbering, depth=0):
             _spans(paragraph, spans, bold=True, color=ACCENT)
             _shade_cell(cell, SHADE)
         _repeat_header(table.rows[0])
-        for row in block["rows"]:
+        for index, row in enumerate(block["rows"]):
             cells = table.add_row().cells
-            for cell, spans in zip(cells, row, strict=True):
+            tones = block["tones"][index] if block["tones"] else [""] * columns
+            for cell, spans, tone in zip(cells, row, tones, strict=True):
                 _spans(cell.paragraphs[0], spans)
+                if tone:
+                    _shade_cell(cell, TONES[tone])
         total = sum(block["widths"]) or columns
         usable = Cm(16.6)
         _column_widths(table, [int(usable * w / total) for w in block["widths"]])

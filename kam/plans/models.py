@@ -300,7 +300,7 @@ class KPITarget(PlanItem):
         constraints = [models.UniqueConstraint(fields=["kpi", "period"], name="one_kpi_target_per_period")]
 
     def __str__(self):
-        return f"{self.kpi} {self.period}: {self.target}"
+        return f"{self.kpi} {self.period}: {self.target.normalize():,f}"
 
 
 class Action(PlanItem):
@@ -438,6 +438,10 @@ class Offering(KamModel):
 
     class Meta:
         ordering = ["position", "name"]
+
+    @classmethod
+    def scope_filter(cls, user):
+        return Q()  # the catalogue is the programme's: everyone who may read it reads all of it
 
     def __str__(self):
         return self.name

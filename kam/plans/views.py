@@ -9,8 +9,7 @@ same URLs answer plain requests with whole pages and redirects, so nothing needs
 Every write goes through kam.plans.services with the version of what the form showed: a stale save is refused, shown
 on the form with what was typed, and the other person's edit survives."""
 
-import datetime as dt
-from collections import defaultdict
+from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -23,14 +22,13 @@ from django.utils.safestring import mark_safe
 from django.views import View
 from django.views.generic import TemplateView
 
-from kam.accounts import figures
 from kam.core import documents
 from kam.core.forms import add_validation_errors
 from kam.core.permissions import ADD, CHANGE, DELETE, VIEW, role_allows
 from kam.core.services import StaleObject
 from kam.core.views import ObjectListView, PermissionMixin
 from kam.plans import pipeline, quality, services
-from kam.plans.choices import OPEN_ACTION_STATUSES, Direction, KPISource, RiskStatus, TCOCostKind
+from kam.plans.choices import OPEN_ACTION_STATUSES, RiskStatus
 from kam.plans.diff import diff_versions
 from kam.plans.filtersets import PlanFilterSet
 from kam.plans.forms import ITEM_FORMS, TEXT_GROUP_TITLES, TEXT_GROUPS, NewPlanForm, ReturnForm, SectionForm
@@ -39,14 +37,13 @@ from kam.plans.models import (
     ITEM_KINDS,
     TEXT_SECTIONS,
     AccountPlan,
-    KPITarget,
     Objective,
     Opportunity,
-    PlanKPI,
     PlanVersion,
     Risk,
     TCOLine,
 )
+from kam.plans.summaries import heat_map, kpi_rows, risk_level, tco_summary
 from kam.plans.tables import PlanTable
 
 # Where each kind of row is shown on the page (the section refreshed after it changes).
@@ -63,11 +60,6 @@ SECTION_OF_KIND = {
 PAGE_SECTIONS = ("situation", "swot", "competitors", "value", "objectives", "actions", "risks", "opportunities")
 SECTION_OF_GROUP = {"situation": "situation", "swot": "swot", "competitors": "competitors"}
 SECTION_OF_GROUP |= {"value_proposition": "value", "tco_settings": "value"}
-HIGH_RISK, MEDIUM_RISK = 15, 8  # likelihood × impact from which a risk is high / medium
-
-
-def risk_level(score: int) -> str:
-    return "high" if score >= HIGH_RISK else "medium" if score >= MEDIUM_RISK else "low"
 
 
 def plan_url(account_id: int, number: int | None = None, anchor: str = "") -> str:
@@ -75,88 +67,6 @@ def plan_url(account_id: int, number: int | None = None, anchor: str = "") -> st
     if number is not None:
         url += f"&v={number}"
     return url + (f"#{anchor}" if anchor else "")
-
-
-# What the page shows -----------------------------------------------------------------------------------------------
-
-
-def kpi_rows(version: PlanVersion, today: dt.date) -> dict:
-    """KPIs by objective id, each with its targets and the actual per target year (computed KPIs read the figures
-    once per year; entered ones show what was entered) and whether the target was met."""
-    kpis = list(PlanKPI.objects.filter(plan_version=version).order_by("pk"))
-    targets = defaultdict(list)
-    for target in KPITarget.objects.filter(plan_version=version).order_by("period"):
-        targets[target.kpi_id].append(target)
-    account = version.account
-    rates = figures.RateTable()
-    year_figures = {}
-    by_objective = defaultdict(list)
-    for kpi in kpis:
-        kpi.target_rows = []
-        for target in targets.get(kpi.pk, []):
-            if kpi.source == KPISource.COMPUTED:
-                if target.period not in year_figures:
-                    year_figures[target.period] = (
-                        services.year_figures(account, target.period, rates=rates)
-                        if target.period <= today.year
-                        else None
-                    )
-                result = year_figures[target.period]
-                actual = None if result is None else services.metric_value(result, kpi.computed_metric)
-            else:
-                actual = target.actual
-            met = None
-            if actual is not None:
-                met = actual >= target.target if kpi.direction == Direction.HIGHER else actual <= target.target
-            kpi.target_rows.append({"target": target, "actual": actual, "met": met})
-        by_objective[kpi.objective_id].append(kpi)
-    return by_objective
-
-
-def heat_map(risks) -> list:
-    """5 × 5 cells, likelihood 5 (top) to 1, impact 1 to 5 (left to right), with the open and mitigated risks in
-    each (closed risks are over)."""
-    cells = defaultdict(list)
-    for risk in risks:
-        if risk.status != RiskStatus.CLOSED:
-            cells[(risk.likelihood, risk.impact)].append(risk)
-    return [
-        {
-            "likelihood": likelihood,
-            "cells": [
-                {
-                    "impact": impact,
-                    "score": likelihood * impact,
-                    "level": risk_level(likelihood * impact),
-                    "risks": cells.get((likelihood, impact), []),
-                }
-                for impact in range(1, 6)
-            ],
-        }
-        for likelihood in range(5, 0, -1)
-    ]
-
-
-def tco_summary(version: PlanVersion, lines) -> dict | None:
-    """The TCO comparison over `tco_years`: annual costs count that many times, one-off costs once; the saving is
-    alternative − ours, and its share of the alternative (one decimal shown, computed from the exact sums)."""
-    if not lines:
-        return None
-    years = version.tco_years
-    alternative = ours = figures.exact(0)
-    for line in lines:
-        times = years if line.cost_kind == TCOCostKind.ANNUAL else 1
-        line.alternative_total = line.alternative_cost * times
-        line.our_total = line.our_cost * times
-        alternative += line.alternative_total
-        ours += line.our_total
-    saving = alternative - ours
-    return {
-        "alternative": figures.round_money(alternative),
-        "ours": figures.round_money(ours),
-        "saving": figures.round_money(saving),
-        "saving_percent": figures.round_percent(100 * saving / alternative) if alternative > 0 else None,
-    }
 
 
 def _editable(user, version: PlanVersion) -> bool:
@@ -593,11 +503,8 @@ class CompareView(PermissionMixin, TemplateView):
         sections = []
         for key, section in diff.items():
             model = ITEM_KINDS.get(key)
-            title = (
-                str(model._meta.verbose_name_plural).capitalize()
-                if model
-                else str(PlanVersion._meta.get_field(key).verbose_name).capitalize()
-            )
+            name = model._meta.verbose_name_plural if model else PlanVersion._meta.get_field(key).verbose_name
+            title = _sentence(name)
             changed = []
             for before, after, fields in section["changed"]:
                 if model is None:
@@ -608,7 +515,7 @@ class CompareView(PermissionMixin, TemplateView):
                         "label": str(after),
                         "fields": [
                             (
-                                str(model._meta.get_field(name).verbose_name).capitalize(),
+                                _sentence(model._meta.get_field(name).verbose_name),
                                 _display(before, name),
                                 _display(after, name),
                             )
@@ -636,6 +543,12 @@ class CompareView(PermissionMixin, TemplateView):
         return context
 
 
+def _sentence(text) -> str:
+    """Upper-case the first letter only (str.capitalize would make "KPIs" "Kpis")."""
+    text = str(text)
+    return text[:1].upper() + text[1:]
+
+
 def _display(row, name):
     """A field's value as a person reads it: choice labels, linked rows by name, empty as an em dash."""
     field = row._meta.get_field(name)
@@ -651,6 +564,8 @@ def _display(row, name):
         return "Yes"
     if value is False:
         return "No"
+    if isinstance(value, Decimal):
+        return f"{value:,.2f}" if field.decimal_places == 2 else f"{value.normalize():,f}"
     return str(value)
 
 

@@ -213,3 +213,30 @@ def test_docx_opens_in_libreoffice(sample, tmp_path):
     text = pdf_text(converted)
     assert "Acme Industries" in text and "4. Service level agreements" in text and "Net promoter score" in text
     assert "<script>alert(1)</script>" in text
+
+
+def _pdf_fills(pdf: bytes) -> set[tuple[int, int, int]]:
+    """The RGB fill colours the PDF's pages paint with (0–255)."""
+    import re
+
+    fills = set()
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        stream = page.get_contents().get_data().decode("latin-1")
+        for r, g, b in re.findall(r"([\d.]+) ([\d.]+) ([\d.]+) scn", stream):
+            fills.add(tuple(round(float(c) * 255) for c in (r, g, b)))
+    return fills
+
+
+def test_table_cells_take_the_fill_of_their_tone():
+    def document(tones):
+        table = d.Table.of(["Risk", "Level"], [["Fire", "High"], ["Flood", "Low"]], tones=tones)
+        return d.Document(title="Tones", sections=[d.Section("S", [table])])
+
+    bad = tuple(int(d.TONES["bad"][i : i + 2], 16) for i in (0, 2, 4))
+    toned = document([["", "bad"], ["nonsense"]])
+    assert toned.sections[0].blocks[0].to_data()["tones"] == [["", "bad"], ["", ""]]  # padded; unknown names dropped
+    assert bad in _pdf_fills(d.to_pdf(toned)) and bad not in _pdf_fills(d.to_pdf(document(None)))
+    word = WordDocument(io.BytesIO(d.to_docx(toned)))
+    fills = [[cell._tc.tcPr.xpath("./w:shd/@w:fill") for cell in row.cells] for row in word.tables[0].rows[1:]]
+    assert fills == [[[], [d.TONES["bad"]]], [[], []]]
+    assert document(None).sections[0].blocks[0].to_data()["tones"] == []

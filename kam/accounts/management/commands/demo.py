@@ -36,6 +36,9 @@ class Command(BaseCommand):
         from kam.charters import demo as charters_demo
 
         charters_demo.generate(stdout=self.stdout)
+        from kam.plans import demo as plans_demo
+
+        plans_demo.generate(stdout=self.stdout)
         if not serve:
             self.print_logins(None)
             return
