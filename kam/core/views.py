@@ -61,6 +61,7 @@ class ObjectListView(PermissionMixin, FilterView):
     lead = ""  # a sentence under the title saying what the list holds
     header_actions = ()  # (label, URL name) buttons next to the title
     empty_action = None  # (label, URL) offered when the list is empty
+    summary_template = None  # figures above the table, refreshed with it (e.g. plans/_pipeline_totals.html)
 
     def filtered_queryset(self, filterset):
         # Unbound (no parameters): everything in scope. Invalid filters: nothing, and the form says why.
@@ -109,6 +110,7 @@ class ObjectListView(PermissionMixin, FilterView):
         context["lead"] = self.lead
         context["header_actions"] = [(label, reverse(name)) for label, name in self.header_actions]
         context["empty_action"] = self.empty_action
+        context["summary_template"] = self.summary_template
         context["filters_active"] = any(v for k, v in self.request.GET.items() if k not in ("page", "sort", "per_page"))
         return context
 

@@ -438,6 +438,7 @@ class OfferingListView(ObjectListView):
     model = Offering
     table_class = OfferingTable
     filterset_class = OfferingFilterSet
+    subnav_template = "plans/_nav.html"
     title = "Offerings"
     lead = (
         "What we sell, programme-wide: the columns of every whitespace matrix. Retired offerings keep their cells "
@@ -565,7 +566,8 @@ class OpportunityListView(ObjectListView):
     model = Opportunity
     table_class = OpportunityTable
     filterset_class = OpportunityFilterSet
-    template_name = "plans/opportunity_list.html"
+    summary_template = "plans/_pipeline_totals.html"
+    subnav_template = "plans/_nav.html"
     title = "Opportunities"
     lead = (
         "The programme's pipeline: the opportunities of every account plan's current version you can see. "
