@@ -49,6 +49,7 @@ from kam.plans.summaries import (
     DASH,
     HIGH_RISK,
     MEDIUM_RISK,
+    goal_achievement,
     heat_map,
     kpi_rows,
     kpi_unit,
@@ -186,6 +187,7 @@ def _summary(version, report, objectives, kpis, actions, risks, opportunities, p
     rows = [
         ["Plan quality", f"{report.score} / 100 ({len(report.findings)} open findings)"],
         ["Objectives", f"{len(objectives)} ({client_goals} of the client, {len(objectives) - client_goals} ours)"],
+        [f"Our goals achieved in {version.year}", _goal_achievement(objectives)],
         [
             f"KPIs for {version.year}",
             f"{tracked['on']} on track, {tracked['off']} off track, {tracked['unmeasured']} not measured yet",
@@ -206,6 +208,13 @@ def _summary(version, report, objectives, kpis, actions, risks, opportunities, p
         blocks.append(d.Heading([d.Span("Open findings")], level=3))
         blocks.append(d.ListBlock([d.ListItem([d.Span(f.message)]) for f in report.findings]))
     return blocks
+
+
+def _goal_achievement(objectives) -> str:
+    achieved, evaluated, share = goal_achievement(objectives)
+    if not evaluated:
+        return "None evaluated yet"
+    return f"{achieved} of {evaluated} evaluated ({percent(share)})"
 
 
 def _missing_rates(pipeline) -> d.Note:

@@ -122,7 +122,7 @@ class ItemForm(KamModelForm):
             if isinstance(field.widget, forms.DateInput):
                 field.widget = DATE
             if isinstance(field.widget, forms.Textarea):
-                field.widget.attrs.setdefault("rows", 2)
+                field.widget.attrs["rows"] = 3
         for name in ("objective", "linked_objective"):
             if name in self.fields:
                 objectives = Objective.objects.filter(plan_version=plan_version)
@@ -136,6 +136,9 @@ class ItemForm(KamModelForm):
             self.fields["owner"].queryset = people_for(account, self.instance.owner_id if self.instance.pk else None)
             self.fields["owner"].label_from_instance = lambda user: user.display_name
             self.fields["owner"].help_text = "Someone on the account's team."
+            if not self.instance.pk and self.user is not None:  # who adds an action usually owns it
+                if self.fields["owner"].queryset.filter(pk=self.user.pk).exists():
+                    self.fields["owner"].initial = self.user.pk
 
     def service_data(self) -> dict:
         return {name: self.cleaned_data[name] for name in services.ITEM_FIELDS[self.kind] if name in self.cleaned_data}

@@ -18,7 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from kam.accounts import figures
 from kam.plans import services
-from kam.plans.choices import ComputedMetric, Direction, KPISource, RiskStatus, TCOCostKind
+from kam.plans.choices import ComputedMetric, Direction, KPISource, ObjectiveSide, RiskStatus, TCOCostKind
 from kam.plans.models import KPITarget, PlanKPI, PlanVersion
 
 HIGH_RISK, MEDIUM_RISK = 15, 8  # likelihood × impact from which a risk is high / medium
@@ -174,3 +174,16 @@ def tco_summary(version: PlanVersion, lines) -> dict | None:
         "saving": figures.round_money(saving),
         "saving_percent": figures.round_percent(100 * saving / alternative) if alternative > 0 else None,
     }
+
+
+# Goal achievement (DEFINITIONS §8) -------------------------------------------------------------------------------
+
+
+def goal_achievement(objectives) -> tuple[int, int, Decimal | None]:
+    """Our goals of a version (its plan year): (achieved, evaluated, 100 × achieved / evaluated to 6 decimals).
+    A goal not yet evaluated (achieved empty) is left out; with none evaluated the figure is None, not 0."""
+    evaluated = [o for o in objectives if o.side == ObjectiveSide.OURS and o.achieved is not None]
+    achieved = sum(1 for o in evaluated if o.achieved)
+    if not evaluated:
+        return achieved, 0, None
+    return achieved, len(evaluated), figures.round_percent(Decimal(100) * achieved / len(evaluated))

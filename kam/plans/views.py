@@ -43,7 +43,7 @@ from kam.plans.models import (
     Risk,
     TCOLine,
 )
-from kam.plans.summaries import heat_map, kpi_rows, risk_level, tco_summary
+from kam.plans.summaries import goal_achievement, heat_map, kpi_rows, risk_level, tco_summary
 from kam.plans.tables import PlanTable
 
 # Where each kind of row is shown on the page (the section refreshed after it changes).
@@ -117,6 +117,7 @@ def version_context(request, plan: AccountPlan, version: PlanVersion) -> dict:
         "version": version,
         "can_edit": _editable(user, version),
         "objectives_client": [o for o in objectives if o.side == "client"],
+        "goal_achievement": goal_achievement(objectives),
         "objectives_ours": [o for o in objectives if o.side == "ours"],
         "actions": actions,
         "overdue_count": sum(1 for a in actions if a.overdue),
@@ -596,5 +597,17 @@ class PlanListView(ObjectListView):
     empty_message = "No plan yet. A key account's plan is started from its page (tab Account plan)."
     export_stem = "account-plans"
 
+    summary_template = "plans/_without_plan.html"
+
     def get_queryset(self):
         return PlanFilterSet.annotate(super().get_queryset().select_related("account"))
+
+    def get_context_data(self, **kwargs):
+        """Also the key accounts in the user's scope that have no plan yet: the programme's gap."""
+        from kam.accounts.models import Account
+
+        context = super().get_context_data(**kwargs)
+        without = Account.objects.visible_to(self.request.user).filter(is_key_account=True, plan__isnull=True)
+        context["without_plan_count"] = without.count()
+        context["without_plan"] = list(without.order_by("name", "account_number")[:10])
+        return context

@@ -1,6 +1,6 @@
 """The whitespace matrix, business units and the offerings catalogue over REST. Every read and write asks the
 permission choke point first (role: 403, scope: 404); every write goes through kam.plans.whitespace or
-kam.plans.whitespace_services. Money is Decimal, in EUR."""
+kam.plans.offerings. Money is Decimal, in EUR."""
 
 import datetime as dt
 from decimal import Decimal
@@ -21,9 +21,10 @@ from kam.core.api import (
     expected_version,
     optional_version,
     refuse_nulls,
+    restricted,
 )
 from kam.core.permissions import ADD, CHANGE, DELETE, VIEW, require
-from kam.plans import whitespace, whitespace_services
+from kam.plans import offerings, whitespace
 from kam.plans.choices import CLOSED_STAGES, CellStatus
 from kam.plans.models import BusinessUnit, Offering, WhitespaceCell
 from kam.plans.whitespace_views import BIG_ID, plan_versions, resolve_row
@@ -153,9 +154,8 @@ def _account(request, account_id: int, action=VIEW, model=WhitespaceCell) -> Acc
 
 
 def _offerings(request, action=VIEW):
-    # Offerings are programme-wide reference data: the role decides, there is no team scope.
-    require(request.user, action, Offering)
-    return Offering.objects.all()
+    # Offerings are programme-wide reference data: the role decides (their scope is everything).
+    return restricted(request, Offering, action)
 
 
 def _offering(request, offering_id: int, action=VIEW) -> Offering:
@@ -328,16 +328,16 @@ def delete_business_unit(request, unit_id: int):
 
 @router.get("/offerings", response={200: list[OfferingOut], **ERRORS}, summary="The offerings catalogue")
 def list_offerings(request, active: bool | None = None):
-    offerings = _offerings(request)
+    catalogue = _offerings(request)
     if active is not None:
-        offerings = offerings.filter(is_active=active)
-    return offerings.order_by("position", "name", "pk")
+        catalogue = catalogue.filter(is_active=active)
+    return catalogue.order_by("position", "name", "pk")
 
 
 @router.post("/offerings", response={201: OfferingOut, **WRITE_ERRORS}, summary="Add an offering (a matrix column)")
 def create_offering(request, payload: OfferingIn, response: HttpResponse):
     _offerings(request, ADD)
-    offering = whitespace_services.save_offering(payload.dict(), request.user)
+    offering = offerings.save_offering(payload.dict(), request.user)
     response["ETag"] = etag(offering)
     return Status(201, offering)
 
@@ -359,7 +359,7 @@ def update_offering(request, offering_id: int, payload: OfferingPatch, response:
     data = payload.dict(exclude_unset=True)
     expected = expected_version(request, data.pop("version", None))
     refuse_nulls(data, *data)
-    offering = whitespace_services.save_offering(data, request.user, offering=offering, expected_version=expected)
+    offering = offerings.save_offering(data, request.user, offering=offering, expected_version=expected)
     response["ETag"] = etag(offering)
     return offering
 
@@ -371,7 +371,7 @@ def update_offering(request, offering_id: int, payload: OfferingPatch, response:
 )
 def delete_offering(request, offering_id: int):
     offering = _offering(request, offering_id, DELETE)
-    whitespace_services.delete_offering(offering, request.user, optional_version(request, None))
+    offerings.delete_offering(offering, request.user, optional_version(request, None))
     return Status(204, None)
 
 

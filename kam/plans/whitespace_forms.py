@@ -1,5 +1,5 @@
 """Forms of the whitespace pages: a cell, a business unit, an offering. They validate what a person typed; the
-rules of the domain stay in kam.plans.whitespace and kam.plans.whitespace_services."""
+rules of the domain stay in kam.plans.whitespace and kam.plans.offerings."""
 
 from django import forms
 

@@ -4,7 +4,7 @@ The matrix page shows an account (and the subsidiaries the user sees) × our off
 whitespace cells edit a cell in place (htmx: the cell's URL answers with a form fragment and, once saved, with the
 refreshed matrix; without JavaScript the same URLs are full pages). Business units are added, renamed and deleted
 from the same page. Every page asks the permission choke point first (role: 403, scope: 404); every write goes
-through kam.plans.whitespace or kam.plans.whitespace_services."""
+through kam.plans.whitespace or kam.plans.offerings."""
 
 from collections import defaultdict
 from decimal import Decimal
@@ -26,7 +26,7 @@ from kam.core.forms import add_validation_errors
 from kam.core.permissions import ADD, CHANGE, DELETE, VIEW, require, role_allows
 from kam.core.services import StaleObject
 from kam.core.views import ObjectDeleteView, ObjectEditView, ObjectListView, PermissionMixin
-from kam.plans import whitespace, whitespace_services
+from kam.plans import offerings, whitespace
 from kam.plans.choices import CLOSED_STAGES, CellStatus, OpportunityStage, VersionStatus
 from kam.plans.models import AccountPlan, BusinessUnit, Offering, Opportunity, PlanVersion, WhitespaceCell
 from kam.plans.whitespace_filtersets import OfferingFilterSet, OpportunityFilterSet
@@ -77,10 +77,10 @@ def resolve_unit(user, account: Account, pk: int) -> BusinessUnit:
 
 
 def offerings_for(user, action=VIEW):
-    """The catalogue for the user. Offerings are programme-wide reference data: the role decides (403), there is
-    no team scope to narrow them to."""
+    """The catalogue for the user. Offerings are programme-wide reference data: the role decides (403), their scope
+    is everything."""
     require(user, action, Offering)
-    return Offering.objects.all()
+    return Offering.objects.restrict(user, action)
 
 
 def plan_versions(account: Account) -> tuple[PlanVersion | None, PlanVersion | None]:
@@ -477,7 +477,7 @@ class OfferingEditView(ObjectEditView):
     def save(self, form, instance):
         expected = form.cleaned_data["version"]
         data = form.changed_data_dict()
-        return whitespace_services.save_offering(data, self.request.user, offering=instance, expected_version=expected)
+        return offerings.save_offering(data, self.request.user, offering=instance, expected_version=expected)
 
 
 class OfferingDeleteView(ObjectDeleteView):
@@ -494,7 +494,7 @@ class OfferingDeleteView(ObjectDeleteView):
         return context
 
     def delete(self, instance):
-        whitespace_services.delete_offering(instance, self.request.user)
+        offerings.delete_offering(instance, self.request.user)
 
 
 # The programme's weighted pipeline ----------------------------------------------------------------------------------

@@ -195,3 +195,16 @@ def test_the_plan_list_shows_the_newest_version_and_exports_csv(login, draft, us
 @pytest.mark.parametrize("kind", ["nonsense", "PlanVersion"])
 def test_unknown_kinds_are_404(login, draft, users, kind):
     assert login(users.kam).get(reverse("plans:item_add", args=[draft.pk, kind])).status_code == 404
+
+
+def test_the_plan_list_names_the_key_accounts_without_a_plan(login, key_account, users, portfolio):
+    from kam.accounts.models import Account
+
+    Account.objects.filter(pk=portfolio.other.pk).update(is_key_account=True)
+    page = login(users.kam).get(reverse("plans:plan_list")).content.decode()
+    assert "1 key account in your accounts has no plan yet" in page and "Own Group" in page
+    assert "Other Group" not in page  # another team's
+    services.create_plan(key_account, users.kam, YEAR)
+    assert 'data-testid="without-plan"' not in login(users.kam).get(reverse("plans:plan_list")).content.decode()
+    page = login(users.lead).get(reverse("plans:plan_list")).content.decode()
+    assert "1 key account in your accounts has no plan yet" in page and "Other Group" in page

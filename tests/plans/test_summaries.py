@@ -111,3 +111,17 @@ def test_the_pipeline_keeps_each_opportunitys_eur_values_and_why_a_rate_is_missi
     assert result.weighted_eur == {euro.pk: Decimal("100000"), dollar.pk: Decimal("50000"), pound.pk: None}
     assert result.missing_rates == [(pound, "GBP")]
     assert result.missing == [(pound, "No FX rate for GBP in 2026-03: add it under FX rates.")]
+
+
+def test_goal_achievement_counts_our_evaluated_goals_only():
+    from types import SimpleNamespace
+
+    from kam.plans.summaries import goal_achievement
+
+    def goal(side, achieved):
+        return SimpleNamespace(side=side, achieved=achieved)
+
+    goals = [goal("ours", True), goal("ours", False), goal("ours", True), goal("ours", None), goal("client", False)]
+    # 2 of the 3 evaluated goals of ours (the blank one and the client's are left out): 66.666667 %.
+    assert goal_achievement(goals) == (2, 3, Decimal("66.666667"))
+    assert goal_achievement([goal("ours", None), goal("client", True)]) == (0, 0, None)  # no value, not 0
