@@ -758,6 +758,24 @@ def update_item(request, kind: KindPath, item_id: int, response: HttpResponse, p
     return ITEM_OUT[singular].from_orm(item)
 
 
+class PlanEvaluationIn(InputSchema):
+    achieved: bool | None = Field(description="Reached (true), missed (false) or not evaluated (null).")
+    version: int | None = Field(None, description="The objective's row version you read (or If-Match).")
+
+
+@router.post(
+    "/plan-items/objectives/{item_id}/evaluate",
+    response={200: PlanObjectiveOut, **WRITE_ERRORS},
+    summary="The year-end evaluation of one of our goals, approved versions included (If-Match or version required)",
+)
+def evaluate_objective(request, item_id: int, payload: PlanEvaluationIn, response: HttpResponse):
+    objective, _version = _item(request, "objectives", item_id, CHANGE)
+    expected = expected_version(request, payload.version)
+    objective = services.evaluate_objective(objective, payload.achieved, request.user, expected_version=expected)
+    response["ETag"] = etag(objective)
+    return PlanObjectiveOut.from_orm(objective)
+
+
 @router.delete(
     "/plan-items/{kind}/{item_id}",
     response={204: None, **WRITE_ERRORS},

@@ -217,8 +217,24 @@ class PlanItem(AccountScopedModel):
                 f"{self._meta.verbose_name_plural} cannot be {verb}."
             )
 
+    # Fields that may still change on a frozen version (the year-end evaluation of an approved plan's goals).
+    FROZEN_MUTABLE = frozenset()
+
+    def _changes_only_frozen_mutable(self) -> bool:
+        if self._state.adding or not self.FROZEN_MUTABLE:
+            return False
+        stored = type(self)._base_manager.filter(pk=self.pk).first()
+        if stored is None:
+            return False
+        bookkeeping = {"version", "updated_at"}
+        changed = {
+            f.attname for f in self._meta.concrete_fields if getattr(stored, f.attname) != getattr(self, f.attname)
+        }
+        return bool(changed & self.FROZEN_MUTABLE) and not changed - self.FROZEN_MUTABLE - bookkeeping
+
     def save(self, *args, **kwargs):
-        self._refuse_if_frozen("changed")
+        if not self._changes_only_frozen_mutable():
+            self._refuse_if_frozen("changed")
         if self.account_id is None and self.plan_version_id is not None:
             self.account_id = PlanVersion._base_manager.filter(pk=self.plan_version_id).values_list("account_id")[0][0]
         super().save(*args, **kwargs)
@@ -250,6 +266,8 @@ class Objective(PlanItem):
     achieved = models.BooleanField(
         null=True, blank=True, help_text="At the year's end: reached (yes), missed (no); empty until evaluated."
     )
+
+    FROZEN_MUTABLE = frozenset({"achieved"})  # evaluated at the year's end, after the plan was approved
 
     class Meta:
         ordering = ["plan_version_id", "side", "pk"]

@@ -385,6 +385,20 @@ def return_to_draft(version: PlanVersion, user, note: str, expected_version: int
 
 
 @transaction.atomic
+def evaluate_objective(objective: Objective, achieved: bool | None, user, expected_version: int | None = None):
+    """The year-end evaluation of one of our goals: reached (True), missed (False) or not evaluated (None). Allowed
+    on any version, approved ones included (it is what an approved plan is measured by), and on nothing else."""
+    objective = lock_for_update(objective, expected_version)
+    if objective.side != "ours":
+        raise ValidationError({"achieved": "Only our own goals are evaluated; the client's goals are theirs."})
+    if achieved not in (True, False, None):
+        raise ValidationError({"achieved": "Reached (true), missed (false) or not evaluated (null)."})
+    objective.achieved = achieved
+    objective.save()
+    return objective
+
+
+@transaction.atomic
 def record_review(version: PlanVersion, user, expected_version: int | None = None) -> PlanVersion:
     """The (quarterly) review of the approved plan took place today."""
     version = lock_for_update(version, expected_version)

@@ -11,6 +11,7 @@ urlpatterns = [
     path("plans/versions/<int:version_pk>/<str:kind>/add/", views.ItemEditView.as_view(), name="item_add"),
     path("plans/rows/<str:kind>/<int:pk>/edit/", views.ItemEditView.as_view(), name="item_edit"),
     path("plans/rows/<str:kind>/<int:pk>/delete/", views.ItemDeleteView.as_view(), name="item_delete"),
+    path("plans/objectives/<int:pk>/evaluate/", views.EvaluateView.as_view(), name="evaluate"),
     path("plans/versions/<int:version_pk>/<str:step>/", views.WorkflowView.as_view(), name="workflow"),
     path("plans/<int:pk>/next-year/", views.NextYearView.as_view(), name="next_year"),
     path("plans/<int:pk>/compare/", views.CompareView.as_view(), name="compare"),

@@ -116,6 +116,8 @@ def version_context(request, plan: AccountPlan, version: PlanVersion) -> dict:
         "plan": plan,
         "version": version,
         "can_edit": _editable(user, version),
+        # The year-end evaluation of our goals goes on after approval (kam.plans.services.evaluate_objective).
+        "can_evaluate": version.is_frozen and role_allows(user, CHANGE, Objective),
         "objectives_client": [o for o in objectives if o.side == "client"],
         "goal_achievement": goal_achievement(objectives),
         "objectives_ours": [o for o in objectives if o.side == "ours"],
@@ -415,6 +417,37 @@ class ItemDeleteView(PermissionMixin, View):
             return response
         messages.success(request, f"{self.model._meta.verbose_name.capitalize()} “{item}” deleted.")
         return HttpResponseRedirect(plan_url(version.account_id, version.number, f"section-{section}"))
+
+
+class EvaluateView(PermissionMixin, View):
+    """Reached, missed or not evaluated: one of our goals at the year's end, on an approved version too."""
+
+    model = Objective
+    action = CHANGE
+    CHOICES = {"true": True, "false": False, "": None}
+
+    def post(self, request, pk):
+        objective = get_object_or_404(Objective.objects.restrict(request.user, CHANGE), pk=pk)
+        version = PlanVersion.objects.select_related("plan", "account").get(pk=objective.plan_version_id)
+        value = request.POST.get("achieved", "")
+        problem = None
+        try:
+            expected = int(request.POST["version"]) if request.POST.get("version") else None
+            if value not in self.CHOICES:
+                raise ValidationError({"achieved": "Reached, missed or not evaluated."})
+            services.evaluate_objective(objective, self.CHOICES[value], request.user, expected_version=expected)
+        except ValueError:
+            problem = "The form was not complete: reload the page and try again."
+        except (ValidationError, StaleObject) as error:
+            problem = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+        if request.htmx:
+            html = render_section(request, version.plan, version, "objectives")
+            if problem:
+                html = render_to_string("plans/_error.html", {"message": problem}) + html
+            return HttpResponse(html)
+        if problem:
+            messages.error(request, problem)
+        return HttpResponseRedirect(plan_url(version.account_id, version.number, "section-objectives"))
 
 
 class WorkflowView(VersionMixin, View):

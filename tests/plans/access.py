@@ -71,6 +71,12 @@ def pages() -> dict:
         version = _first_version(plan_of(w, _account(w, which)), "draft")
         return {"kind": "risk", "pk": _risk(w, version).pk}
 
+    def objective(w, which):
+        from kam.plans import services
+
+        version = _first_version(plan_of(w, _account(w, which)), "draft")
+        return {"pk": services.save_item(version, "objective", {"title": "Matrix goal"}, w.users.lead).pk}
+
     def approved_only(w, which):
         from kam.plans.models import PlanVersion
 
@@ -92,6 +98,7 @@ def pages() -> dict:
         "plans:item_add": ("get", lambda w, which: draft(w, which, kind="risk"), *edit),
         "plans:item_edit": ("get", risk, *edit),
         "plans:item_delete": ("post", risk, *redirect),
+        "plans:evaluate": ("post", objective, *redirect),
         "plans:workflow": ("post", lambda w, which: in_review(w, which, step="approve"), *approve),
         "plans:next_year": ("post", approved_only, *redirect),
         "plans:compare": ("get", plan, *read),
@@ -127,11 +134,13 @@ def api() -> dict:
         ("POST", version + "/return-to-draft"): approve,
         ("POST", version + "/items/{kind}"): create,
         ("PATCH", "/api/v1/plan-items/{kind}/{item_id}"): edit,
+        ("POST", "/api/v1/plan-items/objectives/{item_id}/evaluate"): edit,
         ("DELETE", "/api/v1/plan-items/{kind}/{item_id}"): scoped(204, editors=("admin", "lead", "kam")),
     }
 
 
 def call(client, method, path, url, world, which, account, headers):
+    from kam.plans import services
     from kam.plans.models import AccountPlan, PlanVersion
 
     n = next(factories._numbers)
@@ -151,6 +160,11 @@ def call(client, method, path, url, world, which, account, headers):
         return client.post(url, {}, content_type="application/json", **headers)
     in_review = path.endswith(("/approve", "/return-to-draft"))
     version = _first_version(plan, "in_review" if in_review else "draft")
+    if path.endswith("/evaluate"):
+        objective = services.save_item(version, "objective", {"title": f"Goal {n}"}, world.users.lead)
+        url = url.replace("{item_id}", str(objective.pk))
+        return client.post(url, {"achieved": True, "version": objective.version}, content_type="application/json",
+                           **headers)  # fmt: skip
     if "{item_id}" in path:
         risk = _risk(world, version)
         url = url.replace("{item_id}", str(risk.pk))

@@ -275,3 +275,22 @@ def test_scope_and_roles(client, users, portfolio, as_user, plan):
     refused = client.patch(_v1(plan.pk), {"situation": "Mine", "version": 1}, content_type=JSON, **sponsor)
     assert refused.status_code == 403
     assert client.get(f"/api/v1/plans/{plan.pk}").status_code == 401
+
+
+def test_our_goal_is_evaluated_through_the_api_after_approval(client, kam, draft, users):
+    from kam.plans import services
+
+    rows = fill(draft, users.kam)
+    services.submit(draft, users.kam)
+    services.approve(draft, users.lead)
+    url = f"/api/v1/plan-items/objectives/{rows['ours'].pk}/evaluate"
+    response = client.post(url, {"achieved": False, "version": rows["ours"].version}, content_type=JSON, **kam)
+    assert response.status_code == 200, response.content
+    assert response.json()["achieved"] is False and response["ETag"]
+    # A stale version fails its precondition; the client's goal is refused with a field error; unknown ids are 404.
+    assert client.post(url, {"achieved": True, "version": 1}, content_type=JSON, **kam).status_code == 412
+    goal = f"/api/v1/plan-items/objectives/{rows['goal'].pk}/evaluate"
+    response = client.post(goal, {"achieved": True, "version": rows["goal"].version}, content_type=JSON, **kam)
+    assert response.status_code in (400, 422) and "achieved" in response.content.decode()
+    missing = f"/api/v1/plan-items/objectives/{HUGE}/evaluate"
+    assert client.post(missing, {"achieved": True}, content_type=JSON, **kam).status_code == 404

@@ -208,3 +208,21 @@ def test_the_plan_list_names_the_key_accounts_without_a_plan(login, key_account,
     assert 'data-testid="without-plan"' not in login(users.kam).get(reverse("plans:plan_list")).content.decode()
     page = login(users.lead).get(reverse("plans:plan_list")).content.decode()
     assert "1 key account in your accounts has no plan yet" in page and "Other Group" in page
+
+
+def test_goals_are_evaluated_on_the_approved_plan(login, draft, users, key_account):
+    rows = fill(draft, users.kam)
+    services.submit(draft, users.kam)
+    services.approve(draft, users.lead)
+    client = login(users.kam)
+    page = client.get(tab(key_account)).content.decode()
+    assert "Year-end evaluation" in page and page.count("Year-end evaluation") == 1  # our goal only
+    ours = Objective.objects.get(pk=rows["ours"].pk)
+    response = client.post(
+        reverse("plans:evaluate", args=[ours.pk]), {"achieved": "true", "version": ours.version}, **HTMX
+    )
+    assert "Our goals achieved in 2026: 1 of 1 evaluated (100.0 %)" in response.content.decode()
+    assert Objective.objects.get(pk=ours.pk).achieved is True
+    stale = client.post(reverse("plans:evaluate", args=[ours.pk]), {"achieved": "false", "version": ours.version})
+    assert stale.status_code == 302 and Objective.objects.get(pk=ours.pk).achieved is True
+    assert login(users.viewer).post(reverse("plans:evaluate", args=[ours.pk]), {"achieved": ""}).status_code == 403

@@ -299,3 +299,24 @@ def test_next_year_needs_an_approved_version_and_stays_inside_the_horizon(plan, 
 def test_record_review_is_for_the_approved_version(draft, users):
     with pytest.raises(ValidationError):
         services.record_review(draft, users.kam)
+
+
+def test_our_goals_are_evaluated_after_approval_and_nothing_else_changes(draft, users):
+    rows = fill(draft, users.kam)
+    approved(draft, users.kam, users.lead)
+    ours = Objective.objects.get(pk=rows["ours"].pk)
+    services.evaluate_objective(ours, True, users.kam, expected_version=ours.version)
+    assert Objective.objects.get(pk=ours.pk).achieved is True
+    with pytest.raises(StaleObject):  # the row moved on: a second evaluation from the same read is refused
+        services.evaluate_objective(ours, False, users.kam, expected_version=ours.version)
+    with pytest.raises(ValidationError) as error:
+        services.evaluate_objective(rows["goal"], True, users.kam)  # the client's goal
+    assert "achieved" in error.value.message_dict
+    fresh = Objective.objects.get(pk=ours.pk)
+    fresh.title = "Renamed after approval"
+    with pytest.raises(ValidationError):  # the version stays frozen for everything else
+        fresh.save()
+    fresh = Objective.objects.get(pk=ours.pk)
+    fresh.title, fresh.achieved = "Renamed after approval", False
+    with pytest.raises(ValidationError):
+        fresh.save()
