@@ -163,6 +163,8 @@ def matrix_context(request, account: Account) -> dict:
         "rows": rows,
         "columns": columns,
         "has_cells": any(row.cells for row in matrix.rows),
+        # The page's account is the first row (rows follow the tree from it).
+        "headline_share": matrix.rows[0].share_of_wallet if matrix.rows else None,
         "can_edit": can_edit,
         "can_add_unit": role_allows(user, ADD, BusinessUnit),
         "can_change_unit": role_allows(user, CHANGE, BusinessUnit),

@@ -124,6 +124,10 @@ def test_csv_export_has_a_line_per_cell_and_the_totals(login, users, portfolio, 
         "300.00", "100.00", "75.000000",
     )  # fmt: skip
     assert lines[("All client parts", "All offerings")]["Won (EUR)"] == "300.00"
+    # The page heads the matrix with the whole client's totals: 300 won of 400 valued → 75.0 % captured.
+    page = login(users.viewer).get(reverse("plans:whitespace", args=[portfolio.own.pk])).content.decode()
+    headline = page[page.index('data-testid="ws-headline"') :][:900]
+    assert "300.00 EUR" in headline and "100.00 EUR" in headline and "75.0 %" in headline
 
 
 def test_business_units_are_added_renamed_and_deleted(login, users, portfolio):
