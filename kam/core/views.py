@@ -251,8 +251,21 @@ class HomeView(LoginRequiredMixin, TemplateView):
                 overdue=Count("pk", filter=flag_q("overdue", today)),
                 due_soon=Count("pk", filter=flag_q("due soon", today)),
             ),
+            "plans_to_approve": self._plans_to_approve(user),
         }
         return context
+
+    @staticmethod
+    def _plans_to_approve(user) -> int:
+        """Plan versions in review that this user may approve (the programme lead and administrators: all in scope;
+        a team leader: their accounts')."""
+        from kam.plans import services as plan_services
+        from kam.plans.models import APPROVE, PlanVersion
+
+        if not role_allows(user, APPROVE, PlanVersion):
+            return 0
+        waiting = PlanVersion.objects.restrict(user).filter(status="in_review").select_related("plan__account")
+        return sum(1 for version in waiting[:200] if plan_services.may_approve(user, version.plan))
 
 
 def not_found_if_none(value):

@@ -226,3 +226,13 @@ def test_goals_are_evaluated_on_the_approved_plan(login, draft, users, key_accou
     stale = client.post(reverse("plans:evaluate", args=[ours.pk]), {"achieved": "false", "version": ours.version})
     assert stale.status_code == 302 and Objective.objects.get(pk=ours.pk).achieved is True
     assert login(users.viewer).post(reverse("plans:evaluate", args=[ours.pk]), {"achieved": ""}).status_code == 403
+
+
+def test_the_home_page_counts_the_plans_waiting_for_my_approval(login, draft, users, leader):
+    services.submit(draft, users.kam)
+    waiting = "1 account plan waiting for your approval"
+    assert waiting in login(users.lead).get("/").content.decode()
+    assert waiting in login(leader).get("/").content.decode()  # the account's team leader
+    assert waiting not in login(users.kam).get("/").content.decode()  # may not approve this one
+    services.approve(draft, users.lead)
+    assert waiting not in login(users.lead).get("/").content.decode()
