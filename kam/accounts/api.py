@@ -165,7 +165,7 @@ class ImportOut(Schema):
 
 
 class ImportFilters(Schema):
-    kind: Literal["accounts", "facts", "wallet", "fx", "requests"] | None = None
+    kind: Literal[tuple(ImportKind.values)] | None = None
     status: str | None = Field(None, max_length=16)
 
 
@@ -290,9 +290,7 @@ def list_imports(request, filters: Query[ImportFilters]):
     response={201: ImportOut, **WRITE_ERRORS},
     summary="Upload a file: it is checked (dry run), nothing is written until you apply it",
 )
-def create_import(
-    request, kind: Form[Literal["accounts", "facts", "wallet", "fx", "requests"]], file: File[UploadedFile]
-):
+def create_import(request, kind: Form[Literal[tuple(ImportKind.values)]], file: File[UploadedFile]):
     restricted(request, ImportRun, IMPORT)
     run = start_import(request.user, ImportKind(kind), file.name or "upload", file.read())
     return Status(201, run)

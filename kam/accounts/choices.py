@@ -20,6 +20,7 @@ class ImportKind(models.TextChoices):
     WALLET = "wallet", "Wallet estimates (wallet.csv)"
     FX = "fx", "FX rates (fx.csv)"
     REQUESTS = "requests", "Client requests (requests.csv)"
+    GOALS = "goals", "Strategic goals (goals.csv)"
 
 
 class ImportStatus(models.TextChoices):

@@ -323,6 +323,13 @@ COLUMNS = {
         "first_response_at": ["first_response_at", "First Response Date", "First agent reply date"],
         "resolved_at": ["resolved_at", "ClosedDate", "Close date"],
     },
+    ImportKind.GOALS: {
+        "goal_id": ["goal_id", "Goal ID"],
+        "account_number": ["account_number", "AccountNumber", "Account Number"],
+        "year": ["year", "Year"],
+        "goal": ["goal", "Goal"],
+        "achieved": ["achieved", "Achieved"],
+    },
 }
 REQUIRED = {
     ImportKind.ACCOUNTS: ["account_number", "name"],
@@ -330,6 +337,7 @@ REQUIRED = {
     ImportKind.WALLET: ["account_number", "year", "currency", "wallet_amount"],
     ImportKind.FX: ["month", "currency", "rate_per_eur"],
     ImportKind.REQUESTS: ["request_id", "account_number", "priority", "subject", "created_at"],
+    ImportKind.GOALS: ["goal_id", "account_number", "year", "goal"],
 }
 
 
@@ -1252,6 +1260,7 @@ IMPORTERS = {
     ImportKind.FX: FxImporter,
     # Other apps' importers build on this module, so they are named here and imported when used.
     ImportKind.REQUESTS: "kam.servicelevels.importers.RequestImporter",
+    ImportKind.GOALS: "kam.plans.importers.GoalImporter",
 }
 
 

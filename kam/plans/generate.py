@@ -295,6 +295,7 @@ FIELDS = {
         "due_date",
         "linked_objective_id",
         "achieved",
+        "external_id",
     ],
     PlanKPI: [*ITEM, "objective_id", "metric", "unit", "direction", "baseline", "source", "computed_metric"],
     KPITarget: [*ITEM, "kpi_id", "period", "target", "actual"],
@@ -675,6 +676,7 @@ def account_plans(ctx):
                 due_date=dt.date(periods[-1], 12, 31).isoformat(),
                 linked_objective_id=None,
                 achieved=None,
+                external_id="",
             )
             goals.append(goal)
             rows[Objective].append(goal)
@@ -698,6 +700,7 @@ def account_plans(ctx):
                 due_date=dt.date(start_year, 12, 31).isoformat(),
                 linked_objective_id=goals[index % 2]["id"],
                 achieved=None,
+                external_id="",
             )
             ours_list.append(ours)
             rows[Objective].append(ours)

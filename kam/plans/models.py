@@ -245,7 +245,8 @@ class PlanItem(AccountScopedModel):
 
 
 class Objective(PlanItem):
-    """A goal, the client's or ours, written SMART; our goals link to the client goal they serve."""
+    """A goal, the client's or ours, written SMART; our goals link to the client goal they serve. Imported goals
+    (goals.csv) keep their file id, unique within a version (next year's copy keeps it too)."""
 
     side = models.CharField(max_length=8, choices=ObjectiveSide.choices, default=ObjectiveSide.OURS)
     title = models.CharField(max_length=200)
@@ -267,10 +268,21 @@ class Objective(PlanItem):
         null=True, blank=True, help_text="At the year's end: reached (yes), missed (no); empty until evaluated."
     )
 
+    external_id = models.CharField(
+        max_length=64, blank=True, help_text="The goal's id in goals.csv (DEFINITIONS §11), when imported."
+    )
+
     FROZEN_MUTABLE = frozenset({"achieved"})  # evaluated at the year's end, after the plan was approved
 
     class Meta:
         ordering = ["plan_version_id", "side", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan_version", "external_id"],
+                condition=~Q(external_id=""),
+                name="one_imported_goal_per_version",
+            )
+        ]
 
     def __str__(self):
         return self.title

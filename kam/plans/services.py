@@ -281,9 +281,19 @@ def _check_item(kind: str, item) -> None:
 
 
 @transaction.atomic
-def save_item(version: PlanVersion, kind: str, data: dict, user, item=None, expected_version: int | None = None):
-    """Add a row of `kind` (objective, kpi, target, action, risk, opportunity) to the version, or change `item`.
-    `data` holds the fields to set (see ITEM_FIELDS); links to other rows are rows or their keys."""
+def save_item(
+    version: PlanVersion,
+    kind: str,
+    data: dict,
+    user,
+    item=None,
+    expected_version: int | None = None,
+    *,
+    external_id: str = "",
+):
+    """Add a row of `kind` (objective, kpi, target, action, risk, opportunity, tco) to the version, or change `item`.
+    `data` holds the fields to set (see ITEM_FIELDS); links to other rows are rows or their keys. `external_id`:
+    the id an imported goal has in its file (kam.plans.importers), set when it is added."""
     if kind not in ITEM_KINDS:
         raise ValidationError({"kind": f"Unknown kind {kind!r}: one of {', '.join(ITEM_KINDS)}."})
     model = ITEM_KINDS[kind]
@@ -294,6 +304,8 @@ def save_item(version: PlanVersion, kind: str, data: dict, user, item=None, expe
         raise ValidationError(dict.fromkeys(unknown, "Not a field of this kind of row."))
     if item is None:
         item = model(plan_version=version, account_id=version.account_id)
+        if external_id:
+            item.external_id = external_id
     else:
         if not isinstance(item, model):
             raise ValidationError({"kind": f"This row is not a {model._meta.verbose_name}."})
