@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "kam.servicelevels",
     "kam.notifications",
     "kam.plans",
+    "kam.stakeholders",
 ]
 
 MIDDLEWARE = [
