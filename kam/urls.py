@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("kam.charters.urls")),
     path("", include("kam.servicelevels.urls")),
     path("", include("kam.plans.urls")),
+    path("", include("kam.stakeholders.urls")),
     path("", include("kam.notifications.urls")),
     path("", include("kam.audit.urls")),
     path("", include("kam.users.urls")),

@@ -33,6 +33,7 @@ APP_MATRICES = (
     "tests.servicelevels.access",
     "tests.notifications.access",
     "tests.plans.access",
+    "tests.stakeholders.access",
     "tests.plans.access_whitespace",
 )
 

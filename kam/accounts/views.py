@@ -54,6 +54,7 @@ class AccountDetailView(ObjectDetailView):
         ("team", "Team"),
         ("charter", "Client charter"),
         ("plan", "Account plan"),
+        ("stakeholders", "Stakeholders"),
         ("service", "Requests & SLAs"),
         ("activity", "Activity"),
     )
@@ -124,6 +125,10 @@ class AccountDetailView(ObjectDetailView):
             from kam.plans.views import account_tab_context as plan_tab
 
             context.update(plan_tab(self.request, account))
+        if tab == "stakeholders":
+            from kam.stakeholders.views import account_tab_context as stakeholders_tab
+
+            context.update(stakeholders_tab(self.request, account))
         if tab == "service":
             from kam.servicelevels.views import account_tab_context as service_tab
 

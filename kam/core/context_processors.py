@@ -27,6 +27,7 @@ def navigation(request):
     items.append(("Charters", reverse("charters:charter_list")))
     # Plans: the list, the programme pipeline and the offering catalogue (tabs of the plans pages).
     items.append(("Plans", reverse("plans:plan_list")))
+    items.append(("Contacts", reverse("stakeholders:contact_list")))
     if user.role in GLOBAL_SCOPE_ROLES:
         items.append(("Teams", reverse("teams:workload")))
         items.append(("Audit log", reverse("audit:change_list")))

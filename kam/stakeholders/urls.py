@@ -1,0 +1,12 @@
+from django.urls import path
+
+from kam.stakeholders import views
+
+app_name = "stakeholders"
+
+urlpatterns = [
+    path("contacts/", views.ContactListView.as_view(), name="contact_list"),
+    path("accounts/<int:account_pk>/contacts/new/", views.ContactEditView.as_view(), name="contact_add"),
+    path("contacts/<int:pk>/edit/", views.ContactEditView.as_view(), name="contact_edit"),
+    path("contacts/<int:pk>/left/", views.ContactLeftView.as_view(), name="contact_left"),
+]
