@@ -103,6 +103,7 @@ from kam.plans.api import router as plans_router  # noqa: E402
 from kam.plans.whitespace_api import router as whitespace_router  # noqa: E402
 from kam.selection.api import router as selection_router  # noqa: E402
 from kam.servicelevels.api import router as servicelevels_router  # noqa: E402
+from kam.stakeholders.api import router as stakeholders_router  # noqa: E402
 from kam.teams.api import router as teams_router  # noqa: E402
 from kam.users.api import router as users_router  # noqa: E402
 
@@ -114,4 +115,5 @@ api.add_router("/", charters_router)
 api.add_router("/", servicelevels_router)
 api.add_router("/", notifications_router)
 api.add_router("/", plans_router)
+api.add_router("/", stakeholders_router)
 api.add_router("/", whitespace_router)

@@ -1,0 +1,264 @@
+"""The stakeholders' REST API: contacts (list, read, add, change, departure, vCard-free JSON), and the organisation
+map of a customer now or as of a past moment. Same choke point and error format as the pages."""
+
+import datetime as dt
+from typing import Literal
+
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.utils import timezone
+from ninja import Field, Query, Router, Schema, Status
+from ninja.errors import HttpError
+from ninja.pagination import paginate
+
+from kam.accounts.api import Pagination
+from kam.accounts.models import Account
+from kam.core.api import (
+    BIGINT,
+    ERRORS,
+    WRITE_ERRORS,
+    InputSchema,
+    api_field_names,
+    etag,
+    expected_version,
+    filtered,
+    get_restricted,
+    refuse_nulls,
+    restricted,
+)
+from kam.core.permissions import ADD, CHANGE, VIEW
+from kam.stakeholders import services
+from kam.stakeholders.choices import Attitude, BuyingRole, Influence, Level, Strength
+from kam.stakeholders.filtersets import ContactFilterSet
+from kam.stakeholders.models import Contact
+
+router = Router(tags=["stakeholders"])
+
+LINKS = ("account", "reports_to", "dotted_line_to", "relationship_owner")
+
+
+def _api_name(field: str) -> str:
+    return f"{field}_id" if field in LINKS else field
+
+
+def _id(value: int) -> int:
+    """An id the databases can hold (a larger one overflows their drivers), else nothing is found."""
+    if not 0 < value < BIGINT:
+        raise Http404
+    return value
+
+
+class ContactOut(Schema):
+    id: int
+    account_id: int
+    first_name: str
+    last_name: str
+    name: str
+    title: str
+    business_unit: str
+    location: str
+    email: str
+    phone: str
+    reports_to_id: int | None
+    dotted_line_to_id: int | None
+    buying_role: str = Field(description="economic_buyer, decision_maker, technical_buyer, user, influencer, "
+                                         "gatekeeper, coach, or empty.")  # fmt: skip
+    attitude: str
+    influence: str
+    level: str
+    relationship_owner_id: int | None
+    relationship_now: int = Field(description="0 none … 4 trusted advisor.")
+    relationship_desired: int
+    left_on: dt.date | None = Field(description="The day they left the company (their place stays, vacant).")
+    notes: str
+    external_id: str
+    version: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class ContactIn(InputSchema):
+    account_id: int | None = Field(None, description="Where they work: the customer's group or a subsidiary.")
+    first_name: str | None = Field(None, max_length=100)
+    last_name: str | None = Field(None, min_length=1, max_length=100, description="Required to add.")
+    title: str | None = Field(None, max_length=200)
+    business_unit: str | None = Field(None, max_length=200)
+    location: str | None = Field(None, max_length=200)
+    email: str | None = Field(None, max_length=254)
+    phone: str | None = Field(None, max_length=50)
+    reports_to_id: int | None = Field(None, description="A contact of the same customer (their manager).")
+    dotted_line_to_id: int | None = None
+    buying_role: Literal[("", *BuyingRole.values)] | None = None
+    attitude: Literal[tuple(Attitude.values)] | None = None
+    influence: Literal[tuple(Influence.values)] | None = None
+    level: Literal[tuple(Level.values)] | None = None
+    relationship_owner_id: int | None = None
+    relationship_now: int | None = Field(None, ge=Strength.NONE, le=Strength.ADVISOR)
+    relationship_desired: int | None = Field(None, ge=Strength.NONE, le=Strength.ADVISOR)
+    notes: str | None = Field(None, max_length=20_000)
+    version: int | None = Field(None, description="Changing: the contact's version you read; or send If-Match.")
+
+
+class ContactLeftIn(InputSchema):
+    left_on: dt.date = Field(description="The day they left (not in the future).")
+    version: int | None = None
+
+
+class ContactFilters(Schema):
+    q: str | None = Field(None, max_length=200)
+    buying_role: Literal[tuple(BuyingRole.values)] | None = None
+    attitude: Literal[tuple(Attitude.values)] | None = None
+    level: Literal[tuple(Level.values)] | None = None
+    left: bool | None = None
+    owned: bool | None = None
+
+
+class MapPersonOut(Schema):
+    contact_id: int
+    account_id: int
+    name: str
+    title: str
+    business_unit: str
+    reports_to_id: int | None = Field(description="Their manager then.")
+    dotted_line_to_id: int | None
+    buying_role: str
+    attitude: str
+    influence: str
+    level: str
+    relationship_owner_id: int | None
+    relationship_now: int
+    relationship_desired: int
+    left_on: dt.date | None = Field(description="Set when they had left by then: a vacant place on the map.")
+
+
+class MapOut(Schema):
+    customer_id: int = Field(description="The top-level account the map covers (with every subsidiary).")
+    as_of: dt.datetime
+    people: list[MapPersonOut]
+
+
+class MapQuery(Schema):
+    as_of: dt.datetime | None = Field(None, description="A past moment (ISO 8601 with an offset); default: now.")
+
+
+def _contacts(request, action=VIEW):
+    return restricted(request, Contact, action).select_related("account")
+
+
+def _contact(request, contact_id: int, action=VIEW) -> Contact:
+    contact = _contacts(request, action).filter(pk=_id(contact_id)).first()
+    if contact is None:
+        raise Http404
+    return contact
+
+
+def _data(payload: InputSchema, *, adding: bool) -> tuple[dict, int | None]:
+    data = payload.dict(exclude_unset=True)
+    version = data.pop("version", None)
+    for name in ("first_name", "title", "business_unit", "location", "email", "phone", "notes", "buying_role"):
+        if name in data and data[name] is None:
+            data[name] = ""
+    refuse_nulls(data, "last_name", "attitude", "influence", "level", "relationship_now", "relationship_desired")
+    if adding and not data.get("last_name"):
+        raise ValidationError({"last_name": "This field is required."})
+    for name in ("account_id", "reports_to_id", "dotted_line_to_id", "relationship_owner_id"):
+        if data.get(name) is not None and not 0 < data[name] < BIGINT:
+            raise ValidationError({name: "No such object."})
+    links = {f"{name}_id": name for name in LINKS}
+    return {links.get(name, name): value for name, value in data.items()}, version
+
+
+@router.get("/contacts", response={200: list[ContactOut], **ERRORS}, summary="The contacts of the accounts you see")
+@paginate(Pagination)
+def list_contacts(request, filters: Query[ContactFilters]):
+    return filtered(request, ContactFilterSet, _contacts(request).order_by("last_name", "first_name", "pk"), filters)
+
+
+@router.post(
+    "/accounts/{account_id}/contacts",
+    response={201: ContactOut, **WRITE_ERRORS},
+    summary="Add a contact to the account (reporting lines stay within the customer; no circles)",
+)
+def add_contact(request, account_id: int, payload: ContactIn, response: HttpResponse):
+    restricted(request, Contact, ADD)
+    account = get_restricted(request, Account, VIEW, _id(account_id))
+    data, _ = _data(payload, adding=True)
+    with api_field_names(_api_name):
+        contact = services.save_contact(account, data, request.user)
+    response["ETag"] = etag(contact)
+    return Status(201, contact)
+
+
+@router.get("/contacts/{contact_id}", response={200: ContactOut, **ERRORS}, summary="One contact")
+def get_contact(request, contact_id: int, response: HttpResponse):
+    contact = _contact(request, contact_id)
+    response["ETag"] = etag(contact)
+    return contact
+
+
+@router.patch(
+    "/contacts/{contact_id}",
+    response={200: ContactOut, **WRITE_ERRORS},
+    summary="Change a contact (If-Match or version required)",
+)
+def update_contact(request, contact_id: int, payload: ContactIn, response: HttpResponse):
+    contact = _contact(request, contact_id, CHANGE)
+    data, body_version = _data(payload, adding=False)
+    expected = expected_version(request, body_version)
+    with api_field_names(_api_name):
+        contact = services.save_contact(contact.account, data, request.user, contact=contact, expected_version=expected)
+    response["ETag"] = etag(contact)
+    return contact
+
+
+@router.post(
+    "/contacts/{contact_id}/left",
+    response={200: list[ContactOut], **WRITE_ERRORS},
+    summary="The contact left the company: their reports move to their manager; returns the contacts that moved",
+)
+def contact_left(request, contact_id: int, payload: ContactLeftIn):
+    contact = _contact(request, contact_id, CHANGE)
+    expected = expected_version(request, payload.version)
+    return services.mark_left(contact, payload.left_on, request.user, expected_version=expected)
+
+
+@router.get(
+    "/accounts/{account_id}/org-map",
+    response={200: MapOut, **ERRORS},
+    summary="The customer's organisation map (the account's whole group), now or as of a past moment",
+)
+def org_map(request, account_id: int, query: Query[MapQuery]):
+    restricted(request, Contact, VIEW)
+    account = get_restricted(request, Account, VIEW, _id(account_id))
+    moment = query.as_of or timezone.now()
+    if timezone.is_naive(moment):
+        raise HttpError(422, "as_of needs a time zone: add Z or an offset such as +01:00.")
+    # The customer's map, limited to the accounts the user sees (a subsidiary's team sees its own people only).
+    states = services.map_as_of(account, moment)
+    visible = set(
+        Account.objects.visible_to(request.user)
+        .filter(pk__in={s.account_id for s in states})
+        .values_list("pk", flat=True)
+    )
+    people = [
+        {
+            "contact_id": s.contact_id,
+            "account_id": s.account_id,
+            "name": s.name,
+            "title": s.title,
+            "business_unit": s.business_unit,
+            "reports_to_id": s.reports_to_contact_id,
+            "dotted_line_to_id": s.dotted_line_to_contact_id,
+            "buying_role": s.buying_role,
+            "attitude": s.attitude,
+            "influence": s.influence,
+            "level": s.level,
+            "relationship_owner_id": s.relationship_owner_user_id,
+            "relationship_now": s.relationship_now,
+            "relationship_desired": s.relationship_desired,
+            "left_on": s.left_on if s.left_on is not None and s.left_on <= moment.date() else None,
+        }
+        for s in states
+        if s.account_id in visible
+    ]
+    return {"customer_id": services.group_of(account), "as_of": moment, "people": people}
