@@ -8,7 +8,8 @@ from kam.accounts.models import Account
 from kam.core.forms import KamModelForm
 from kam.plans.forms import people_for
 from kam.stakeholders import services
-from kam.stakeholders.models import Contact
+from kam.stakeholders.interactions import INTERACTION_FIELDS
+from kam.stakeholders.models import Contact, Interaction
 
 
 class ContactForm(KamModelForm):
@@ -62,3 +63,41 @@ class LeftForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["left_on"].initial = timezone.localdate()
+
+
+class InteractionForm(KamModelForm):
+    """An interaction with people of the customer: their side (contacts), ours (participants), what happened."""
+
+    class Meta:
+        model = Interaction
+        fields = (*INTERACTION_FIELDS, "contacts", "participants")
+        labels = {"contacts": "Their side", "participants": "Our side", "occurred_on": "Date"}
+        help_texts = {
+            "contacts": "Who of the customer took part (Ctrl/Cmd-click for several).",
+            "participants": "Who of ours took part.",
+            "next_steps": "One a line; each can become an action of the account plan.",
+        }
+        widgets = {
+            "occurred_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "summary": forms.Textarea(attrs={"rows": 4}),
+            "next_steps": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, customer: Account, **kwargs):
+        super().__init__(*args, **kwargs)
+        group = Account.objects.get(pk=services.group_of(customer))
+        people = Contact.objects.filter(account__in=group.subtree()).select_related("account")
+        self.fields["contacts"].queryset = people.order_by("left_on", "last_name", "first_name")
+        self.fields["contacts"].label_from_instance = lambda c: (
+            f"{c.name}{', ' + c.title if c.title else ''}{' (left)' if c.left_on else ''}"
+        )
+        self.fields["participants"].queryset = people_for(customer)
+        self.fields["participants"].label_from_instance = lambda user: user.display_name
+        self.fields["participants"].required = False
+        if not self.instance.pk:
+            self.fields["occurred_on"].initial = timezone.localdate()
+            if self.user is not None and self.fields["participants"].queryset.filter(pk=self.user.pk).exists():
+                self.fields["participants"].initial = [self.user.pk]
+
+    def service_data(self) -> dict:
+        return {name: self.cleaned_data[name] for name in INTERACTION_FIELDS if name in self.cleaned_data}

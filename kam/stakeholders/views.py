@@ -6,10 +6,12 @@ version the form showed (a stale save is refused and shown with what was typed).
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.views import View
 from django.views.generic import TemplateView
 
 from kam.accounts.models import Account
@@ -17,10 +19,11 @@ from kam.core.forms import add_validation_errors
 from kam.core.permissions import ADD, CHANGE, VIEW, role_allows
 from kam.core.services import StaleObject
 from kam.core.views import ObjectListView, PermissionMixin
-from kam.stakeholders import services
+from kam.plans.models import Action
+from kam.stakeholders import interactions, services
 from kam.stakeholders.filtersets import ContactFilterSet
-from kam.stakeholders.forms import ContactForm, LeftForm
-from kam.stakeholders.models import Contact
+from kam.stakeholders.forms import ContactForm, InteractionForm, LeftForm
+from kam.stakeholders.models import Contact, Interaction
 from kam.stakeholders.tables import ContactTable
 
 
@@ -47,7 +50,11 @@ def account_tab_context(request, account) -> dict:
     )
     people = list(people[:500])
     current = [p for p in people if p.left_on is None]
+    timeline = Paginator(interactions.account_timeline(account), 20).get_page(request.GET.get("ipage"))
     return {
+        "timeline": timeline,
+        "can_log_interaction": role_allows(user, ADD, Interaction),
+        "can_plan_next_steps": role_allows(user, ADD, Action),
         "contacts": current,
         "leavers": [p for p in people if p.left_on is not None],
         "contact_cap_reached": len(people) == 500,
@@ -156,3 +163,75 @@ class ContactListView(ObjectListView):
 
     def get_queryset(self):
         return super().get_queryset().select_related("account", "relationship_owner")
+
+
+class InteractionEditView(PermissionMixin, TemplateView):
+    """Log an interaction on an account (`account_pk`), or change one (`pk`)."""
+
+    model = Interaction
+    template_name = "stakeholders/interaction_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.action = CHANGE if "pk" in kwargs else ADD
+        return super().dispatch(request, *args, **kwargs)
+
+    def load(self):
+        user = self.request.user
+        if "pk" in self.kwargs:
+            interaction = get_object_or_404(
+                Interaction.objects.restrict(user, CHANGE).select_related("account"), pk=self.kwargs["pk"]
+            )
+            return interaction.account, interaction
+        return get_object_or_404(Account.objects.restrict(user, VIEW), pk=self.kwargs["account_pk"]), None
+
+    def get(self, request, *args, **kwargs):
+        account, interaction = self.load()
+        initial = {}
+        if "contact" in request.GET and interaction is None:
+            initial["contacts"] = [request.GET["contact"]]
+        form = InteractionForm(instance=interaction, customer=account, user=request.user, initial=initial)
+        return self.render(account, interaction, form)
+
+    def post(self, request, *args, **kwargs):
+        account, interaction = self.load()
+        form = InteractionForm(request.POST, instance=interaction, customer=account, user=request.user)
+        if form.is_valid():
+            try:
+                saved = interactions.log_interaction(
+                    account,
+                    form.service_data(),
+                    request.user,
+                    contacts=list(form.cleaned_data["contacts"]),
+                    participants=list(form.cleaned_data["participants"]),
+                    interaction=interaction,
+                    expected_version=form.cleaned_data.get("version") if interaction else None,
+                )
+            except (ValidationError, StaleObject) as error:
+                add_validation_errors(form, error)
+            else:
+                messages.success(request, f"{saved} {'saved' if interaction else 'logged'}.")
+                return HttpResponseRedirect(tab_url(saved.account_id, f"interaction-{saved.pk}"))
+        return self.render(account, interaction, form)
+
+    def render(self, account, interaction, form):
+        return self.render_to_response(
+            self.get_context_data(form=form, account=account, interaction=interaction, cancel_url=tab_url(account.pk))
+        )
+
+
+class NextStepView(PermissionMixin, View):
+    """Turn one of an interaction's next steps into an action of the account plan (POST)."""
+
+    model = Action
+    action = ADD
+
+    def post(self, request, pk):
+        interaction = get_object_or_404(Interaction.objects.restrict(request.user, VIEW), pk=pk)
+        text = request.POST.get("text", "")
+        try:
+            action = interactions.next_step_to_action(interaction, text, request.user, owner=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, f"“{action.title}” is an action of the account plan now (owner: you).")
+        return HttpResponseRedirect(tab_url(interaction.account_id, f"interaction-{interaction.pk}"))

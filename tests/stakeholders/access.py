@@ -28,7 +28,24 @@ def pages() -> dict:
     def contact(w, which):
         return {"pk": contact_of(w, _account(w, which)).pk}
 
+    def interaction(w, which):
+        from kam.stakeholders.interactions import log_interaction
+
+        account = _account(w, which)
+        data = {"subject": "Matrix meeting", "occurred_on": "2026-01-05", "next_steps": "Send the offer"}
+        return {
+            "pk": log_interaction(account, data, w.users.lead, contacts=[contact_of(w, account)], participants=[]).pk
+        }
+
+    # Sponsors log interactions too (they meet the client's executives); viewers read.
+    log = scoped(200, editors=("admin", "lead", "kam", "sponsor"))
+    # Turning a next step into a plan action: back to the tab with what happened (no plan here: a message).
+    plan_action = scoped(302, editors=("admin", "lead", "kam"))
+
     return {
+        "stakeholders:interaction_add": ("get", account, *log),
+        "stakeholders:interaction_edit": ("get", interaction, *log),
+        "stakeholders:next_step": ("post", interaction, *plan_action),
         "stakeholders:contact_list": ("get", None, ALL, None),
         "stakeholders:contact_add": ("get", account, *edit),
         "stakeholders:contact_edit": ("get", contact, *edit),

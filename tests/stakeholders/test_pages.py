@@ -92,3 +92,41 @@ def test_the_contact_list_is_scoped_filtered_and_exported(login, users, portfoli
     assert csv.decode("utf-8-sig").splitlines()[1].startswith("Ada Stone,,Own Group,Economic buyer,Neutral")
     lead_page = login(users.lead).get(reverse("stakeholders:contact_list")).content.decode()
     assert "Cy Frost" in lead_page
+
+
+def test_an_interaction_is_logged_shown_on_the_timeline_and_its_next_step_planned(login, users, portfolio, person):
+    from kam.accounts.models import Account
+    from kam.plans import services as plans
+    from kam.plans.models import Action
+
+    ada = person(portfolio.own_child, "Stone", "Ada", title="CFO")
+    client = login(users.kam)
+    form = client.get(reverse("stakeholders:interaction_add", args=[portfolio.own.pk]) + f"?contact={ada.pk}")
+    assert form.status_code == 200 and "Log an interaction with Own Group" in form.content.decode()
+    response = client.post(
+        reverse("stakeholders:interaction_add", args=[portfolio.own.pk]),
+        {"kind": "meeting", "occurred_on": "2026-03-02", "level": "executive", "subject": "Quarterly review",
+         "summary": "They like the new service desk.", "sentiment": "positive",
+         "next_steps": "Send the renewal offer\nInvite the CFO to the plant", "contacts": [ada.pk],
+         "participants": [users.kam.pk]},
+    )  # fmt: skip
+    assert response.status_code == 302, response.content.decode()
+    page = client.get(tab(portfolio.own)).content.decode()
+    assert "2026-03-02 · Meeting · Quarterly review" in page and "Their side: Ada Stone" in page
+    assert "Make it a plan action" in page
+    # Without a plan the step cannot become an action: the page says why, nothing is written.
+    interaction = ada.interactions.get()
+    page = client.post(reverse("stakeholders:next_step", args=[interaction.pk]), {"text": "Send the renewal offer"},
+                       follow=True).content.decode()  # fmt: skip
+    assert "has no account plan" in page and not Action.objects.exists()
+    Account.objects.filter(pk=portfolio.own.pk).update(is_key_account=True)
+    plans.create_plan(Account.objects.get(pk=portfolio.own.pk), users.kam, 2026)
+    client.post(reverse("stakeholders:next_step", args=[interaction.pk]), {"text": "Send the renewal offer"})
+    assert list(Action.objects.values_list("title", "owner")) == [("Send the renewal offer", users.kam.pk)]
+    # A date in the future is a field error on the form.
+    response = client.post(
+        reverse("stakeholders:interaction_add", args=[portfolio.own.pk]),
+        {"kind": "call", "occurred_on": "2999-01-01", "level": "operational", "subject": "Later",
+         "sentiment": "neutral", "contacts": [ada.pk]},
+    )  # fmt: skip
+    assert response.status_code == 200 and "future" in response.content.decode()
