@@ -23,14 +23,15 @@ from kam.core.api import (
     expected_version,
     filtered,
     get_restricted,
+    optional_version,
     refuse_nulls,
     restricted,
 )
-from kam.core.permissions import ADD, CHANGE, VIEW
-from kam.stakeholders import services
-from kam.stakeholders.choices import Attitude, BuyingRole, Influence, Level, Strength
+from kam.core.permissions import ADD, CHANGE, DELETE, VIEW
+from kam.stakeholders import interactions, services
+from kam.stakeholders.choices import Attitude, BuyingRole, Influence, InteractionKind, Level, Sentiment, Strength
 from kam.stakeholders.filtersets import ContactFilterSet
-from kam.stakeholders.models import Contact
+from kam.stakeholders.models import Contact, Interaction
 
 router = Router(tags=["stakeholders"])
 
@@ -262,3 +263,178 @@ def org_map(request, account_id: int, query: Query[MapQuery]):
         if s.account_id in visible
     ]
     return {"customer_id": services.group_of(account), "as_of": moment, "people": people}
+
+
+# Interactions -------------------------------------------------------------------------------------------------------
+
+
+class InteractionOut(Schema):
+    id: int
+    account_id: int
+    kind: str
+    occurred_on: dt.date
+    level: str
+    subject: str
+    summary: str
+    sentiment: str
+    next_steps: str
+    contact_ids: list[int] = Field(description="Their side.")
+    participant_ids: list[int] = Field(description="Our side.")
+    created_by_id: int | None
+    version: int
+
+    @staticmethod
+    def resolve_contact_ids(obj):
+        return sorted(c.pk for c in obj.contacts.all())
+
+    @staticmethod
+    def resolve_participant_ids(obj):
+        return sorted(u.pk for u in obj.participants.all())
+
+
+class InteractionIn(InputSchema):
+    kind: Literal[tuple(InteractionKind.values)] | None = None
+    occurred_on: dt.date | None = Field(None, description="Required to add; not in the future.")
+    level: Literal[tuple(Level.values)] | None = None
+    subject: str | None = Field(None, min_length=1, max_length=200, description="Required to add.")
+    summary: str | None = Field(None, max_length=20_000)
+    sentiment: Literal[tuple(Sentiment.values)] | None = None
+    next_steps: str | None = Field(None, max_length=20_000, description="One a line.")
+    contact_ids: list[int] | None = Field(None, description="Their side: at least one contact of the customer.")
+    participant_ids: list[int] | None = Field(None, description="Our side: active users.")
+    version: int | None = Field(None, description="Changing: the version you read; or send If-Match.")
+
+
+class NextStepOut(Schema):
+    action_id: int
+    plan_version_id: int
+    title: str
+
+
+class NextStepIn(InputSchema):
+    text: str = Field(min_length=1, max_length=200, description="One of the interaction's next-step lines.")
+
+
+def _interaction(request, interaction_id: int, action=VIEW) -> Interaction:
+    found = restricted(request, Interaction, action).filter(pk=_id(interaction_id)).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def _interaction_data(payload: InteractionIn, *, adding: bool) -> tuple[dict, list | None, list | None, int | None]:
+    data = payload.dict(exclude_unset=True)
+    version = data.pop("version", None)
+    contacts, participants = data.pop("contact_ids", None), data.pop("participant_ids", None)
+    for name in ("summary", "next_steps"):
+        if name in data and data[name] is None:
+            data[name] = ""
+    refuse_nulls(data, "kind", "occurred_on", "level", "subject", "sentiment")
+    if adding:
+        missing = [name for name in ("occurred_on", "subject") if not data.get(name)]
+        if contacts is None:
+            missing.append("contact_ids")
+        if missing:
+            raise ValidationError(dict.fromkeys(missing, "This field is required."))
+    return data, contacts, participants, version
+
+
+INTERACTION_NAMES = {"contacts": "contact_ids", "participants": "participant_ids"}
+
+
+@router.get(
+    "/accounts/{account_id}/interactions",
+    response={200: list[InteractionOut], **ERRORS},
+    summary="The account's interactions (a group's include its subsidiaries'), newest first",
+)
+@paginate(Pagination)
+def list_interactions(request, account_id: int):
+    restricted(request, Interaction, VIEW)
+    account = get_restricted(request, Account, VIEW, _id(account_id))
+    return interactions.account_timeline(account)
+
+
+@router.get(
+    "/contacts/{contact_id}/interactions",
+    response={200: list[InteractionOut], **ERRORS},
+    summary="The interactions a contact took part in, newest first",
+)
+@paginate(Pagination)
+def contact_interactions(request, contact_id: int):
+    restricted(request, Interaction, VIEW)
+    return interactions.contact_timeline(_contact(request, contact_id))
+
+
+@router.post(
+    "/accounts/{account_id}/interactions",
+    response={201: InteractionOut, **WRITE_ERRORS},
+    summary="Log an interaction (their side: contacts of the customer; ours: users)",
+)
+def add_interaction(request, account_id: int, payload: InteractionIn, response: HttpResponse):
+    restricted(request, Interaction, ADD)
+    account = get_restricted(request, Account, VIEW, _id(account_id))
+    data, contacts, participants, _ = _interaction_data(payload, adding=True)
+    with api_field_names(**INTERACTION_NAMES):
+        saved = interactions.log_interaction(
+            account, data, request.user, contacts=contacts or [], participants=participants or []
+        )
+    response["ETag"] = etag(saved)
+    return Status(201, saved)
+
+
+@router.get("/interactions/{interaction_id}", response={200: InteractionOut, **ERRORS}, summary="One interaction")
+def get_interaction(request, interaction_id: int, response: HttpResponse):
+    found = _interaction(request, interaction_id)
+    response["ETag"] = etag(found)
+    return found
+
+
+@router.patch(
+    "/interactions/{interaction_id}",
+    response={200: InteractionOut, **WRITE_ERRORS},
+    summary="Change an interaction (If-Match or version required); sent sides replace the stored ones",
+)
+def update_interaction(request, interaction_id: int, payload: InteractionIn, response: HttpResponse):
+    found = _interaction(request, interaction_id, CHANGE)
+    data, contacts, participants, body_version = _interaction_data(payload, adding=False)
+    expected = expected_version(request, body_version)
+    with api_field_names(**INTERACTION_NAMES):
+        saved = interactions.log_interaction(
+            found.account,
+            data,
+            request.user,
+            contacts=contacts if contacts is not None else list(found.contacts.values_list("pk", flat=True)),
+            participants=participants
+            if participants is not None
+            else list(found.participants.values_list("pk", flat=True)),
+            interaction=found,
+            expected_version=expected,
+        )
+    response["ETag"] = etag(saved)
+    return saved
+
+
+@router.delete(
+    "/interactions/{interaction_id}",
+    response={204: None, **WRITE_ERRORS},
+    summary="Delete an interaction (If-Match checked when sent)",
+)
+def delete_interaction(request, interaction_id: int):
+    found = _interaction(request, interaction_id, DELETE)
+    interactions.delete_interaction(found, request.user, optional_version(request, None))
+    return Status(204, None)
+
+
+@router.post(
+    "/interactions/{interaction_id}/next-step",
+    response={201: NextStepOut, **WRITE_ERRORS},
+    summary="Make one of the interaction's next steps an action of the account plan (the newest draft or version "
+    "in review); returns the action's id and the plan version",
+)
+def next_step(request, interaction_id: int, payload: NextStepIn):
+    from kam.plans.models import Action
+
+    restricted(request, Action, ADD)
+    found = _interaction(request, interaction_id)
+    action = interactions.next_step_to_action(found, payload.text, request.user, owner=request.user)
+    return Status(201, {"action_id": action.pk, "plan_version_id": action.plan_version_id, "title": action.title})

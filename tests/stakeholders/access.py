@@ -66,6 +66,16 @@ def api() -> dict:
         ("PATCH", "/api/v1/contacts/{contact_id}"): edit,
         ("POST", "/api/v1/contacts/{contact_id}/left"): edit,
         ("GET", "/api/v1/accounts/{account_id}/org-map"): read,
+        ("GET", "/api/v1/accounts/{account_id}/interactions"): read,
+        ("POST", "/api/v1/accounts/{account_id}/interactions"): scoped(
+            201, editors=("admin", "lead", "kam", "sponsor")
+        ),
+        ("GET", "/api/v1/contacts/{contact_id}/interactions"): read,
+        ("GET", "/api/v1/interactions/{interaction_id}"): read,
+        ("PATCH", "/api/v1/interactions/{interaction_id}"): scoped(200, editors=("admin", "lead", "kam", "sponsor")),
+        ("DELETE", "/api/v1/interactions/{interaction_id}"): scoped(204, editors=("admin", "lead", "kam", "sponsor")),
+        # The own account has a draft plan (made here): the action is added; another team's does not exist for them.
+        ("POST", "/api/v1/interactions/{interaction_id}/next-step"): create,
     }
 
 
@@ -75,6 +85,8 @@ def call(client, method, path, url, world, which, account, headers):
     from tests import factories
 
     n = next(factories._numbers)
+    if "{interaction_id}" in path or path.endswith("/interactions"):
+        return _call_interactions(client, method, path, url, world, account, headers, n)
     if path == "/api/v1/accounts/{account_id}/contacts":
         return client.post(url, {"last_name": f"Person {n}"}, content_type="application/json", **headers)
     if method == "GET":
@@ -88,3 +100,29 @@ def call(client, method, path, url, world, which, account, headers):
     url = url.replace("{contact_id}", str(contact.pk))
     return client.patch(url, {"title": f"Title {n}", "version": contact.version}, content_type="application/json",
                         **headers)  # fmt: skip
+
+
+def _call_interactions(client, method, path, url, world, account, headers, n):
+    from kam.stakeholders.interactions import log_interaction
+
+    contact = contact_of(world, account)
+    url = url.replace("{contact_id}", str(contact.pk))
+    if method == "POST" and path.endswith("/interactions"):
+        body = {"subject": f"Call {n}", "occurred_on": "2026-02-01", "contact_ids": [contact.pk]}
+        return client.post(url, body, content_type="application/json", **headers)
+    if method == "GET" and "{interaction_id}" not in path:
+        return client.get(url, **headers)
+    data = {"subject": f"Meeting {n}", "occurred_on": "2026-01-05", "next_steps": "Send the offer"}
+    interaction = log_interaction(account, data, world.users.lead, contacts=[contact], participants=[])
+    url = url.replace("{interaction_id}", str(interaction.pk))
+    if method == "GET":
+        return client.get(url, **headers)
+    if method == "DELETE":
+        return client.delete(url, **headers)
+    if path.endswith("/next-step"):
+        from tests.plans.access import plan_of
+
+        plan_of(world, account)  # a draft plan to add the action to
+        return client.post(url, {"text": "Send the offer"}, content_type="application/json", **headers)
+    body = {"subject": f"Renamed {n}", "version": interaction.version}
+    return client.patch(url, body, content_type="application/json", **headers)

@@ -98,3 +98,38 @@ def test_scope_other_customers_do_not_exist(client, as_user, users, portfolio):
     viewer = as_user(users.viewer)
     assert client.post(f"/api/v1/accounts/{portfolio.own.pk}/contacts", {"last_name": "X"}, content_type=JSON,
                        **viewer).status_code == 403  # fmt: skip
+
+
+def test_interactions_through_the_api(client, as_user, users, portfolio):
+    kam = as_user(users.kam)
+    ada = services.save_contact(portfolio.own_child, {"last_name": "Stone"}, users.kam)
+    url = f"/api/v1/accounts/{portfolio.own.pk}/interactions"
+    body = {"subject": "QBR", "occurred_on": "2026-03-02", "level": "executive", "contact_ids": [ada.pk],
+            "participant_ids": [users.kam.pk], "next_steps": "Send the offer"}  # fmt: skip
+    response = client.post(url, body, content_type=JSON, **kam)
+    assert response.status_code == 201, response.content
+    made = response.json()
+    assert (made["contact_ids"], made["participant_ids"], made["level"]) == ([ada.pk], [users.kam.pk], "executive")
+    # The group's timeline includes the subsidiary's people; the contact's own timeline too.
+    assert [i["subject"] for i in client.get(url, **kam).json()["items"]] == ["QBR"]
+    assert client.get(f"/api/v1/contacts/{ada.pk}/interactions", **kam).json()["count"] == 1
+    patch = f"/api/v1/interactions/{made['id']}"
+    response = client.patch(patch, {"sentiment": "positive", "version": made["version"]}, content_type=JSON, **kam)
+    assert response.status_code == 200 and response.json()["contact_ids"] == [ada.pk]  # sides kept when not sent
+    stale = client.patch(patch, {"sentiment": "negative", "version": made["version"]}, content_type=JSON, **kam)
+    assert stale.status_code == 412
+    # Field errors: no contact, a future date, another customer's contact.
+    stranger = services.save_contact(portfolio.other, {"last_name": "Frost"}, users.lead)
+    cases = (
+        ({"subject": "X", "occurred_on": "2026-01-01"}, "contact_ids"),
+        ({"subject": "X", "occurred_on": "2999-01-01", "contact_ids": [ada.pk]}, "occurred_on"),
+        ({"subject": "X", "occurred_on": "2026-01-01", "contact_ids": [stranger.pk]}, "contact_ids"),
+    )
+    for bad, field in cases:
+        response = client.post(url, bad, content_type=JSON, **kam)
+        assert response.status_code in (400, 422) and field in response.content.decode(), (bad, response.content)
+    # Without a plan the next step is refused with a field error; delete works.
+    response = client.post(f"{patch}/next-step", {"text": "Send the offer"}, content_type=JSON, **kam)
+    assert response.status_code in (400, 422) and "plan" in response.content.decode()
+    assert client.delete(patch, **kam).status_code == 204
+    assert client.get(patch, **kam).status_code == 404
