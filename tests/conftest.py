@@ -47,9 +47,9 @@ def login(client):
 
 @pytest.fixture(autouse=True)
 def team_defaults(request):
-    """Migrations teams.0002 and servicelevels.0002 seed the role catalogue, the service models, the team rules, the
-    SLA policies, calendars and escalation path; a transactional test's flush empties every table, so they are put
-    back for the tests that use the database."""
+    """Migrations teams.0002, servicelevels.0002 and stakeholders.0002 seed the role catalogue, the service models,
+    the team rules, the SLA policies, calendars and escalation path, and the coverage and cadence rules; a
+    transactional test's flush empties every table, so they are put back for the tests that use the database."""
     marker = request.node.get_closest_marker("django_db")
     fixtures = set(request.fixturenames)
     transactional = bool(marker and marker.kwargs.get("transaction")) or bool(
@@ -59,7 +59,9 @@ def team_defaults(request):
         return
     request.getfixturevalue("transactional_db" if transactional else "db")
     from kam.servicelevels.defaults import ensure_defaults as service_level_defaults
+    from kam.stakeholders.defaults import ensure_defaults as stakeholder_defaults
     from kam.teams.defaults import ensure_defaults
 
     ensure_defaults()
     service_level_defaults()
+    stakeholder_defaults()

@@ -21,6 +21,7 @@ class ImportKind(models.TextChoices):
     FX = "fx", "FX rates (fx.csv)"
     REQUESTS = "requests", "Client requests (requests.csv)"
     GOALS = "goals", "Strategic goals (goals.csv)"
+    CONTACTS = "contacts", "Contacts (Salesforce / HubSpot export)"
 
 
 class ImportStatus(models.TextChoices):

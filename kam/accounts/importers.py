@@ -330,6 +330,29 @@ COLUMNS = {
         "goal": ["goal", "Goal"],
         "achieved": ["achieved", "Achieved"],
     },
+    # ours, Salesforce Contact export, HubSpot contacts export (kam.stakeholders.importers)
+    ImportKind.CONTACTS: {
+        "contact_id": ["contact_id", "Id", "Record ID", "Contact ID"],
+        "account_number": ["account_number", "Account Number"],
+        "account_crm_id": [
+            "account_crm_id",
+            "AccountId",
+            "Associated Company ID",
+            "Associated Company IDs (Primary)",
+            "Associated Company IDs",
+            "Company ID",
+        ],
+        "first_name": ["first_name", "FirstName", "First Name"],
+        "last_name": ["last_name", "LastName", "Last Name"],
+        "title": ["title", "Title", "Job Title"],
+        "department": ["department", "Department"],
+        "email": ["email", "Email"],
+        "phone": ["phone", "Phone", "Phone Number"],
+        "reports_to_id": ["reports_to_id", "ReportsToId", "Reports To ID"],
+        "buying_role": ["buying_role", "Buying Role"],
+        "attitude": ["attitude", "Attitude"],
+        "location": ["location", "MailingCity", "City"],
+    },
 }
 REQUIRED = {
     ImportKind.ACCOUNTS: ["account_number", "name"],
@@ -338,6 +361,7 @@ REQUIRED = {
     ImportKind.FX: ["month", "currency", "rate_per_eur"],
     ImportKind.REQUESTS: ["request_id", "account_number", "priority", "subject", "created_at"],
     ImportKind.GOALS: ["goal_id", "account_number", "year", "goal"],
+    ImportKind.CONTACTS: ["contact_id", "last_name"],  # and account_number or account_crm_id (ContactImporter)
 }
 
 
@@ -446,6 +470,8 @@ class BaseImporter:
                     transaction.set_rollback(True)
                     return self.report
                 self.write(parsed)
+                if not self.report.ok:  # a row refused while writing: the file is applied whole or not at all
+                    transaction.set_rollback(True)
         else:
             self.plan(parsed)
         return self.report
@@ -1261,6 +1287,7 @@ IMPORTERS = {
     # Other apps' importers build on this module, so they are named here and imported when used.
     ImportKind.REQUESTS: "kam.servicelevels.importers.RequestImporter",
     ImportKind.GOALS: "kam.plans.importers.GoalImporter",
+    ImportKind.CONTACTS: "kam.stakeholders.importers.ContactImporter",
 }
 
 

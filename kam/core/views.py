@@ -252,8 +252,22 @@ class HomeView(LoginRequiredMixin, TemplateView):
                 due_soon=Count("pk", filter=flag_q("due soon", today)),
             ),
             "plans_to_approve": self._plans_to_approve(user),
+            "contacts_overdue": self._contacts_overdue(user),
         }
         return context
+
+    @staticmethod
+    def _contacts_overdue(user) -> int | None:
+        """People of the user's own accounts not met as often as the cadence asks (a key account manager's list).
+        The programme-wide list is a page of its own (counting every customer on each home page is not worth it)."""
+        from kam.accounts.models import Account
+        from kam.core.permissions import has_global_scope
+        from kam.stakeholders.cadence import overdue_contacts
+        from kam.stakeholders.models import Contact
+
+        if has_global_scope(user) or not role_allows(user, VIEW, Contact):
+            return None
+        return len(overdue_contacts(Account.objects.visible_to(user)))
 
     @staticmethod
     def _plans_to_approve(user) -> int:

@@ -13,6 +13,9 @@ number (a version always has at least the review check, so there is always somet
 - opportunity_without_next_step: each opportunity not won or lost; fails when its next step is empty.
 - not_reviewed: the version (one check); fails when the last review (reviewed_at, else approved_at, else the
   version's creation) was more than 100 days before `today` (exactly 100 days passes).
+- coverage_gap: each coverage rule that applies to the plan's customer (active, segment blank or the customer's —
+  kam.stakeholders.coverage); fails when the rule fails on the customer's map as it is now, with the coverage
+  report's message. The finding's item is the version (the gap is fixed on the organisation map, not in a plan row).
 
 Done and cancelled actions, closed risks and won or lost opportunities need nothing more, so they are not checked.
 """
@@ -24,6 +27,7 @@ from django.utils import timezone
 
 from kam.plans.choices import CLOSED_STAGES, OPEN_ACTION_STATUSES, RiskStatus
 from kam.plans.models import Action, KPITarget, Objective, Opportunity, PlanKPI, PlanVersion, Risk
+from kam.stakeholders.coverage import evaluate_coverage
 
 REVIEW_DAYS = 100
 
@@ -99,5 +103,7 @@ def evaluate(version: PlanVersion, today: dt.date) -> QualityReport:
         f"The plan was last reviewed on {reviewed:%Y-%m-%d}, more than {REVIEW_DAYS} days ago.",
         version,
     )
+    for result in evaluate_coverage(version.account, today=today).results:
+        check("coverage_gap", not result.passed, f"Coverage: {result.message}", version)
     passed = checks - len(findings)
     return QualityReport(score=round(100 * passed / checks), checks=checks, passed=passed, findings=findings)

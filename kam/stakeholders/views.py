@@ -4,6 +4,8 @@ adding and changing a contact, recording a departure, and the programme's contac
 Every object comes through the permission choke point; every write through kam.stakeholders.services with the
 version the form showed (a stale save is refused and shown with what was typed)."""
 
+from dataclasses import replace
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -11,6 +13,7 @@ from django.db.models import Count, Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -51,7 +54,19 @@ def account_tab_context(request, account) -> dict:
     people = list(people[:500])
     current = [p for p in people if p.left_on is None]
     timeline = Paginator(interactions.account_timeline(account), 20).get_page(request.GET.get("ipage"))
+    from kam.stakeholders import cadence, coverage
+
+    overdue = cadence.overdue_contacts(Account.objects.filter(pk=account.pk))
+    overdue_by_contact = {o.contact.pk: o for o in overdue}
+    for person in current:
+        person.overdue = overdue_by_contact.get(person.pk)
+    matrix = coverage.coverage_matrix(account)
     return {
+        **map_context(request, account),
+        "coverage": coverage.evaluate_coverage(account),
+        "matrix": matrix,
+        "matrix_rows": [(row, list(zip(matrix.people, row.cells, strict=True))) for row in matrix.rows],
+        "overdue": overdue,
         "timeline": timeline,
         "can_log_interaction": role_allows(user, ADD, Interaction),
         "can_plan_next_steps": role_allows(user, ADD, Action),
@@ -60,6 +75,51 @@ def account_tab_context(request, account) -> dict:
         "contact_cap_reached": len(people) == 500,
         "can_add_contact": role_allows(user, ADD, Contact),
         "can_change_contact": role_allows(user, CHANGE, Contact),
+    }
+
+
+def map_context(request, account) -> dict:
+    """The organisation map of the account's customer — today's, or as of the day `?as_of=YYYY-MM-DD` names (its
+    end) — limited to the accounts the user sees, as an interactive SVG (kam/orgchart.js)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from kam.stakeholders import orgchart
+
+    text = (request.GET.get("as_of") or "").strip()
+    as_of, problem = None, None
+    if text:
+        try:
+            as_of = dt.date.fromisoformat(text)
+        except ValueError:
+            problem = f"“{text[:20]}” is not a date such as 2026-01-31: showing today's map."
+        else:
+            if as_of > timezone.localdate():
+                as_of, problem = None, "The map's history is about the past: showing today's map."
+    visible = set(Account.objects.visible_to(request.user).filter(pk__in=customer_accounts(account)).values_list(
+        "pk", flat=True))  # fmt: skip
+    if as_of is None:
+        contacts = Contact.objects.filter(account_id__in=visible)
+        people = orgchart.people_from_contacts(contacts)
+    else:
+        end = timezone.make_aware(dt.datetime.combine(as_of, dt.time.max))
+        states = [s for s in services.map_as_of(account, end) if s.account_id in visible]
+        people = orgchart.people_from_states(states)
+        # A person who had left by then is a vacant place; a departure recorded later does not show yet.
+        people = [p if p.left_on is None or p.left_on <= as_of else replace(p, left_on=None) for p in people]
+    svg = ""
+    if people:
+        forest = orgchart.build_tree(people)
+        big = len(people) > 60
+        svg = orgchart.to_svg(
+            orgchart.layout(forest), interactive=True, title="Organisation map", collapse_below=2 if big else None
+        )
+    return {
+        "map_svg": mark_safe(svg),  # noqa: S308 - every user string is escaped by orgchart.to_svg
+        "map_people": len(people),
+        "map_as_of": as_of,
+        "map_problem": problem,
     }
 
 
@@ -235,3 +295,58 @@ class NextStepView(PermissionMixin, View):
         else:
             messages.success(request, f"“{action.title}” is an action of the account plan now (owner: you).")
         return HttpResponseRedirect(tab_url(interaction.account_id, f"interaction-{interaction.pk}"))
+
+
+class OverdueListView(PermissionMixin, TemplateView):
+    """Programme-wide: the people not met as often as the cadence rules ask, in the user's accounts, most overdue
+    first (CSV with ?export=csv)."""
+
+    model = Contact
+    template_name = "stakeholders/overdue.html"
+
+    def get(self, request, *args, **kwargs):
+        from kam.core.exports import csv_response
+
+        overdue = self.overdue()
+        if request.GET.get("export") == "csv":
+            header = [
+                "Name",
+                "Job title",
+                "Works at",
+                "Buying role",
+                "Cadence (days)",
+                "Last met",
+                "Due",
+                "Days overdue",
+            ]
+            rows = [
+                [o.contact.name, o.contact.title, o.contact.account.name, o.contact.get_buying_role_display(), o.days,
+                 o.last_touch.isoformat() if o.last_touch else "", o.due.isoformat(), o.days_overdue]
+                for o in overdue
+            ]  # fmt: skip
+            return csv_response([header, *rows], "overdue-contacts")
+        page = Paginator(overdue, 50).get_page(request.GET.get("page"))
+        return self.render_to_response(self.get_context_data(page=page, total=len(overdue)))
+
+    def overdue(self):
+        from kam.stakeholders import cadence
+
+        return cadence.overdue_contacts(Account.objects.visible_to(self.request.user))  # most overdue first
+
+
+class ContactVCardView(PermissionMixin, View):
+    """The contact as a vCard (4.0) for an address book."""
+
+    model = Contact
+
+    def get(self, request, pk):
+        from django.http import HttpResponse
+        from django.utils.text import slugify
+
+        from kam.stakeholders.vcard import to_vcard
+
+        contact = get_object_or_404(Contact.objects.restrict(request.user, VIEW).select_related("account"), pk=pk)
+        response = HttpResponse(to_vcard(contact), content_type="text/vcard; charset=utf-8")
+        filename = slugify(contact.name) or f"contact-{contact.pk}"
+        response["Content-Disposition"] = f'attachment; filename="{filename}.vcf"'
+        return response

@@ -18,6 +18,9 @@ from tests.browser.test_team_journey import sign_in
 
 @pytest.fixture
 def key_account(transactional_db, users):
+    from kam.stakeholders.models import CoverageRule
+
+    CoverageRule.objects.all().delete()  # the plan's own checks here; relationship coverage is the map's journey
     account = factories.make_account("Helios Group", account_number="HEL-1")
     factories.add_member(account, users.kam)
     year = timezone.localdate().year

@@ -245,6 +245,9 @@ def test_workflow_next_year_and_compare(client, kam, users, leader, as_user, pla
 
 
 def test_quality_score_and_findings(client, kam, users, plan, draft):
+    from kam.stakeholders.models import CoverageRule
+
+    CoverageRule.objects.all().delete()  # the plan's own checks here (coverage: tests/plans/test_quality.py)
     empty = client.get(f"{_v1(plan.pk)}/quality", **kam)
     assert empty.status_code == 200
     assert empty.json() == {"number": 1, "score": 100, "checks": 1, "passed": 1, "findings": []}

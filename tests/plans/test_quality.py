@@ -8,7 +8,19 @@ from django.utils import timezone
 
 from kam.plans import services
 from kam.plans.quality import evaluate
+from kam.stakeholders import services as stakeholders
+from kam.stakeholders.defaults import ensure_defaults as coverage_defaults
+from kam.stakeholders.models import CoverageRule
 from tests.plans.conftest import add
+from tests.stakeholders.segments import segment_accounts
+
+
+@pytest.fixture(autouse=True)
+def without_coverage_rules(db):
+    """The checks counted in these tests are the plan's own: the programme's coverage rules (seeded by migration
+    stakeholders.0002) would add one check each, so they are removed; the coverage_gap tests put back what they
+    need."""
+    CoverageRule.objects.all().delete()
 
 
 @pytest.fixture
@@ -132,3 +144,41 @@ def test_the_review_counts_from_the_last_review_then_the_approval(clean, users):
     _fires(evaluate(version, later), "not_reviewed", version)
     version.reviewed_at = timezone.now()
     assert evaluate(version, timezone.localdate() + dt.timedelta(days=100)).findings == []
+
+
+def test_coverage_gap_one_check_per_applicable_rule(clean, users, key_account):
+    """The default rules on the plan's customer (the own group: KAM and executive sponsor on its team)."""
+    version, today, _ = clean
+    coverage_defaults()
+    CoverageRule.objects.create(name="Strategic: a supporter", kind="has_attitude", attitude="supporter",
+                                segment="strategic")  # fmt: skip
+    CoverageRule.objects.create(name="Inactive", kind="has_attitude", attitude="blocker", is_active=False)
+    # An empty map: no champion, no executive sponsor with an economic buyer; no decision maker, so none unowned.
+    # The strategic and the inactive rules do not apply (the customer has no segment).
+    report = evaluate(version, today)
+    assert [(f.rule, f.message, f.item) for f in report.findings] == [
+        ("coverage_gap", "Coverage: No champion among the customer's current contacts.", version),
+        ("coverage_gap", "Coverage: No executive sponsor holds a relationship with an economic buyer (at least "
+                         "Acquainted).", version),
+    ]  # fmt: skip
+    assert (report.checks, report.passed, report.score) == (11, 9, 82)  # 8 plan checks + 3 rules; 81.8 rounds up
+    # A champion decision maker the KAM owns (at the subsidiary: the group's map) and the economic buyer the sponsor
+    # knows well enough close both gaps.
+    subsidiary = key_account.subtree().exclude(pk=key_account.pk).get()
+    champion = {"last_name": "Chief", "buying_role": "decision_maker", "attitude": "champion"}
+    stakeholders.save_contact(subsidiary, {**champion, "relationship_owner": users.kam}, users.kam)
+    economic_buyer = {"last_name": "Boss", "buying_role": "economic_buyer", "relationship_now": 2}
+    buyer = stakeholders.save_contact(key_account, {**economic_buyer, "relationship_owner": users.sponsor}, users.kam)
+    report = evaluate(version, today)
+    assert (report.findings, report.checks, report.score) == ([], 11, 100)
+    # One step below the minimum reopens exactly that gap.
+    stakeholders.save_contact(key_account, {"relationship_now": 1}, users.kam, contact=buyer)
+    assert [f.message for f in evaluate(version, today).findings] == [
+        "Coverage: No executive sponsor holds a relationship with an economic buyer (at least Acquainted)."
+    ]
+    # Made strategic, the customer gets the strategic rule too (nobody is a supporter: it fails, listed last).
+    segment_accounts({key_account: "strategic"})
+    report = evaluate(version, today)
+    assert report.checks == 12 and [f.message for f in report.findings][-1] == (
+        "Coverage: No supporter among the customer's current contacts."
+    )

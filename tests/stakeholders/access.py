@@ -47,9 +47,11 @@ def pages() -> dict:
         "stakeholders:interaction_edit": ("get", interaction, *log),
         "stakeholders:next_step": ("post", interaction, *plan_action),
         "stakeholders:contact_list": ("get", None, ALL, None),
+        "stakeholders:overdue": ("get", None, ALL, None),
         "stakeholders:contact_add": ("get", account, *edit),
         "stakeholders:contact_edit": ("get", contact, *edit),
         "stakeholders:contact_left": ("get", contact, *edit),
+        "stakeholders:contact_vcard": ("get", contact, *scoped(200)),
     }
 
 

@@ -130,3 +130,59 @@ def test_an_interaction_is_logged_shown_on_the_timeline_and_its_next_step_planne
          "sentiment": "neutral", "contacts": [ada.pk]},
     )  # fmt: skip
     assert response.status_code == 200 and "future" in response.content.decode()
+
+
+def test_the_map_shows_today_and_as_of_a_past_day(login, users, portfolio):
+    from kam.stakeholders import services
+
+    t0 = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
+    ceo = services.save_contact(portfolio.own, {"last_name": "Stone", "first_name": "Ada"}, users.kam, at=t0)
+    cfo = services.save_contact(portfolio.own, {"last_name": "Kim", "reports_to": ceo, "attitude": "sceptic"},
+                                users.kam, at=t0)  # fmt: skip
+    services.save_contact(portfolio.own, {"attitude": "champion"}, users.kam, contact=cfo)
+    services.mark_left(Contact.objects.get(pk=cfo.pk), timezone.localdate(), users.kam)
+    client = login(users.kam)
+    page = client.get(tab(portfolio.own)).content.decode()
+    svg = page[page.index('data-testid="org-map"') :]
+    assert 'class="orgchart interactive"' in svg and "Ada Stone" in svg and "Vacant — formerly Kim" in svg
+    assert "kam/orgchart.js" in page
+    past = client.get(tab(portfolio.own) + "&as_of=2026-01-06").content.decode()
+    assert "Organisation map as of 2026-01-06" in past
+    past_svg = past[past.index('data-testid="org-map"') :]
+    assert "att-sceptic" in past_svg and "Vacant — formerly" not in past_svg  # Kim was there, sceptical, that day
+    before = client.get(tab(portfolio.own) + "&as_of=2025-12-31").content.decode()
+    assert "Nobody was on the map on that day" in before
+    bad = client.get(tab(portfolio.own) + "&as_of=yesterday").content.decode()
+    assert "is not a date such as 2026-01-31" in bad and "Ada Stone" in bad
+
+
+def test_overdue_people_are_flagged_on_the_tab_the_home_page_and_the_programme_list(login, users, portfolio, person):
+    from kam.stakeholders.models import CadenceRule
+
+    CadenceRule.objects.all().delete()
+    CadenceRule.objects.create(buying_role="decision_maker", days=30)
+    dm = person(portfolio.own, "Stone", "Ada", buying_role="decision_maker")
+    person(portfolio.own, "Roe", "Max")  # no buying role: no cadence
+    Contact.objects.filter(pk=dm.pk).update(created_at=timezone.now() - dt.timedelta(days=45))
+    client = login(users.kam)
+    page = client.get(tab(portfolio.own)).content.decode()
+    # On the map since 45 days, never met, every 30 days: due 15 days ago.
+    assert "1 person is overdue for a touch: Ada Stone (15 days)" in page and "Overdue 15 d" in page
+    assert "1 contact overdue for a touch" in client.get("/").content.decode()
+    listing = client.get(reverse("stakeholders:overdue")).content.decode()
+    assert "Ada Stone" in listing and "Max Roe" not in listing
+    csv = b"".join(client.get(reverse("stakeholders:overdue") + "?export=csv").streaming_content).decode("utf-8-sig")
+    assert csv.splitlines()[1].endswith(",30,," + (timezone.localdate() - dt.timedelta(days=15)).isoformat() + ",15")
+
+
+def test_a_contact_downloads_as_a_vcard(login, users, portfolio, person):
+    ada = person(portfolio.own, "Stone", "Ada", title="CFO, Europe", email="ada@example.com")
+    response = login(users.viewer).get(reverse("stakeholders:contact_vcard", args=[ada.pk]))
+    assert (
+        response["Content-Type"].startswith("text/vcard")
+        and 'filename="ada-stone.vcf"' in response["Content-Disposition"]
+    )
+    text = response.content.decode()
+    assert (
+        text.startswith("BEGIN:VCARD\r\nVERSION:4.0\r\n") and "TITLE:CFO\\, Europe" in text and "ORG:Own Group" in text
+    )
