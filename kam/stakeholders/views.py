@@ -173,6 +173,7 @@ class ContactEditView(PermissionMixin, TemplateView):
             contact=contact,
             cancel_url=tab_url(account.pk),
             left_form=LeftForm(initial={"version": contact.version}) if contact and not contact.left_on else None,
+            timeline=list(interactions.contact_timeline(contact)[:50]) if contact else [],
         )
         return self.render_to_response(context)
 

