@@ -226,7 +226,20 @@ class Table:
         }
 
 
-Block = Paragraph | Heading | Note | ListBlock | Table
+@dataclass
+class Figure:
+    """A drawing given as SVG (KAM's own, e.g. the organisation map: its text already escaped), scaled to the text
+    width, with a caption. The PDF embeds the SVG itself; the DOCX a PNG of it that typst renders."""
+
+    svg: str
+    caption: str = ""
+    kind = "figure"
+
+    def to_data(self) -> dict:
+        return {"type": self.kind, "svg": self.svg, "caption": clean_text(self.caption)}
+
+
+Block = Paragraph | Heading | Note | ListBlock | Table | Figure
 
 
 @dataclass
@@ -588,6 +601,11 @@ TYPST_TEMPLATE = r"""
   } else if b.type == "list" {
     let items = b.items.map(item => [#runs(item.spans)#for c in item.children { render-block(c) }])
     if b.ordered { enum(..items) } else { list(..items) }
+  } else if b.type == "figure" {
+    block(above: 0.9em, below: 0.9em, width: 100%)[
+      #image(bytes(b.svg), format: "svg", width: 100%)
+      #if b.caption != "" { align(center, text(9pt, fill: muted, b.caption)) }
+    ]
   } else if b.type == "table" {
     block(breakable: true, above: 0.9em, below: 0.9em, table(
       columns: b.widths.map(w => w * 1fr),
@@ -662,6 +680,23 @@ def to_pdf(doc: Document) -> bytes:
         warnings.simplefilter("ignore")  # e.g. a glyph the embedded fonts lack: typst substitutes, we carry on
         return typst.compile(
             TYPST_TEMPLATE.encode(), format="pdf", sys_inputs={"document": data}, ignore_system_fonts=True
+        )
+
+
+FIGURE_TEMPLATE = r"""
+#set page(width: auto, height: auto, margin: 4pt, fill: white)
+#image(bytes(sys.inputs.svg), format: "svg", width: 18cm)
+"""
+
+
+def svg_to_png(svg: str, ppi: float = 150) -> bytes:
+    """A PNG of an SVG drawing, rendered by typst (Word documents do not show SVG everywhere)."""
+    import typst
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return typst.compile(
+            FIGURE_TEMPLATE.encode(), format="png", ppi=ppi, sys_inputs={"svg": svg}, ignore_system_fonts=True
         )
 
 
@@ -790,6 +825,11 @@ def _docx_block(word, block, numbering, depth=0):
     elif kind == "heading":
         paragraph = word.add_heading(level=2 if block["level"] <= 2 else 3)
         _spans(paragraph, block["spans"])
+    elif kind == "figure":
+        word.add_picture(io.BytesIO(svg_to_png(block["svg"])), width=Cm(16.5))
+        if block["caption"]:
+            caption = word.add_paragraph()
+            _run(caption, block["caption"], color=MUTED, size=9)
     elif kind == "note":
         paragraph = word.add_paragraph()
         _spans(paragraph, block["spans"])
@@ -1114,6 +1154,9 @@ def to_html(blocks):
                 out.append(f"<blockquote><p>{body}</p></blockquote>")
             else:
                 out.append(f"<p>{body}</p>")
+        elif isinstance(block, Figure):
+            caption = f"<figcaption>{html.escape(block.caption)}</figcaption>" if block.caption else ""
+            out.append(f"<figure>{block.svg}{caption}</figure>")  # KAM's own SVG, its text escaped where drawn
         elif isinstance(block, ListBlock):
             tag = "ol" if block.ordered else "ul"
             items = "".join(f"<li>{_spans_html(item.spans)}{to_html(item.children)}</li>" for item in block.items)

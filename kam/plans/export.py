@@ -149,6 +149,7 @@ def plan_document(version: PlanVersion, user, *, today: dt.date | None = None) -
         d.Section("Risks", _risks(risks)),
         d.Section("Opportunities", _opportunities(opportunities, pipeline)),
         d.Section("Whitespace", _whitespace(matrix)),
+        d.Section("Organisation map", _org_map(account, user)),
     ]
     for index, section in enumerate(sections, start=1):
         section.number = str(index)
@@ -546,6 +547,31 @@ def _cell_tone(cell) -> str:
 
 
 # Files -----------------------------------------------------------------------------------------------------------
+
+
+MAP_LEVELS = 3  # a big customer's map in a document: its top levels (the page has the whole, foldable map)
+
+
+def _org_map(account, user) -> list:
+    """Today's organisation map of the plan's customer, as the user sees it: the same drawing as the page's, with
+    its colours inline. A map of more than 60 people shows its top MAP_LEVELS levels."""
+    from kam.accounts.models import Account
+    from kam.stakeholders import orgchart, services
+    from kam.stakeholders.models import Contact
+
+    group = Account.objects.get(pk=services.group_of(account))
+    visible = Account.objects.visible_to(user).filter(pk__in=group.subtree().values("pk"))
+    people = orgchart.people_from_contacts(Contact.objects.filter(account__in=visible))
+    if not people:
+        return [d.Paragraph([d.Span("No one is on the customer's map yet.")])]
+    caption = f"{len(people)} people. Colours: attitude; badges: buying role; dashed lines: dotted-line managers."
+    forest = orgchart.build_tree(people)
+    if len(people) > 60:
+        shown = [p for p in people if forest.nodes[p.id].depth < MAP_LEVELS]
+        caption = f"The top {MAP_LEVELS} levels ({len(shown)} of {len(people)} people). " + caption.split(". ", 1)[1]
+        forest = orgchart.build_tree(shown)
+    svg = orgchart.to_svg(orgchart.layout(forest), interactive=False, title=f"Organisation map of {group.name}")
+    return [d.Figure(svg, caption)]
 
 
 def export_filename(version: PlanVersion, extension: str) -> str:

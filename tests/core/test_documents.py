@@ -240,3 +240,18 @@ def test_table_cells_take_the_fill_of_their_tone():
     fills = [[cell._tc.tcPr.xpath("./w:shd/@w:fill") for cell in row.cells] for row in word.tables[0].rows[1:]]
     assert fills == [[[], [d.TONES["bad"]]], [[], []]]
     assert document(None).sections[0].blocks[0].to_data()["tones"] == []
+
+
+def test_a_figure_is_drawn_in_the_pdf_as_a_picture_in_the_docx_and_inline_in_html():
+    svg = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 200 60" width="200" height="60">'
+           '<rect x="5" y="5" width="120" height="40" fill="#c8ecd2"/><text x="12" y="30" font-size="12">Ada '
+           '&amp; Ben</text></svg>')  # fmt: skip
+    doc = d.Document(title="Map", sections=[d.Section("People", [d.Figure(svg, "Two people #set")])])
+    text = pdf_text(d.to_pdf(doc))
+    assert "Ada & Ben" in text and "Two people #set" in text  # the drawing's text, and the caption as text
+    docx = d.to_docx(doc)
+    media = [n for n in zipfile.ZipFile(io.BytesIO(docx)).namelist() if n.startswith("word/media/")]
+    assert len(media) == 1 and d.svg_to_png(svg).startswith(b"\x89PNG")
+    assert "Two people #set" in [p.text for p in WordDocument(io.BytesIO(docx)).paragraphs]
+    html = d.to_html([d.Figure(svg, "<b>caption</b>")])
+    assert html.startswith("<figure><svg") and "&lt;b&gt;caption&lt;/b&gt;" in html

@@ -30,6 +30,7 @@ HEADINGS = [
     "8. Risks",
     "9. Opportunities",
     "10. Whitespace",
+    "11. Organisation map",
 ]
 TEXTS = {
     "situation": f"The client **grows** fast in Europe. {HOSTILE}",
@@ -313,3 +314,23 @@ def test_many_offerings_are_split_into_readable_tables(draft, users):
 def test_an_unknown_format_is_refused(draft, users):
     with pytest.raises(ValueError, match="pdf or docx"):
         export.render(draft, users.kam, "html")
+
+
+def test_the_customers_organisation_map_is_drawn_in_both_formats(draft, users, portfolio):
+    from kam.stakeholders import services as stakeholders
+
+    ceo = stakeholders.save_contact(portfolio.own, {"last_name": "Stone", "first_name": "Ada", "title": "CEO",
+                                                    "attitude": "champion"}, users.kam)  # fmt: skip
+    stakeholders.save_contact(portfolio.own_child, {"last_name": "Berg", "first_name": "Ben", "reports_to": ceo},
+                              users.kam)  # fmt: skip
+    content, _, _ = export.render(draft, users.kam, "pdf", today=TODAY)
+    text = " ".join(pdf_text(content).split())
+    assert "11. Organisation map" in text and "Ada Stone" in text and "Ben Berg" in text and "2 people." in text
+    content, _, _ = export.render(draft, users.kam, "docx", today=TODAY)
+    names = zipfile.ZipFile(io.BytesIO(content)).namelist()
+    assert any(name.startswith("word/media/") and name.endswith(".png") for name in names)  # the map as a picture
+
+
+def test_an_empty_map_says_so(draft, users):
+    text = " ".join(pdf_text(export.render(draft, users.kam, "pdf", today=TODAY)[0]).split())
+    assert "No one is on the customer's map yet." in text
