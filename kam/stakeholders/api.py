@@ -28,10 +28,20 @@ from kam.core.api import (
     restricted,
 )
 from kam.core.permissions import ADD, CHANGE, DELETE, VIEW
-from kam.stakeholders import interactions, services
-from kam.stakeholders.choices import Attitude, BuyingRole, Influence, InteractionKind, Level, Sentiment, Strength
+from kam.selection.choices import Segment
+from kam.stakeholders import interactions, rules, services
+from kam.stakeholders.choices import (
+    Attitude,
+    BuyingRole,
+    CoverageRuleKind,
+    Influence,
+    InteractionKind,
+    Level,
+    Sentiment,
+    Strength,
+)
 from kam.stakeholders.filtersets import ContactFilterSet
-from kam.stakeholders.models import Contact, Interaction
+from kam.stakeholders.models import CadenceRule, Contact, CoverageRule, Interaction
 
 router = Router(tags=["stakeholders"])
 
@@ -173,6 +183,49 @@ def _data(payload: InputSchema, *, adding: bool) -> tuple[dict, int | None]:
 @paginate(Pagination)
 def list_contacts(request, filters: Query[ContactFilters]):
     return filtered(request, ContactFilterSet, _contacts(request).order_by("last_name", "first_name", "pk"), filters)
+
+
+# Registered before /contacts/{contact_id}, which would otherwise take "overdue" for an id.
+
+
+class CadenceOverdueOut(Schema):
+    contact_id: int
+    account_id: int
+    name: str
+    buying_role: str
+    relationship_owner_id: int | None
+    days: int = Field(description="The cadence, in days.")
+    last_touch: dt.date | None = Field(description="The latest interaction; null: never met.")
+    due: dt.date
+    days_overdue: int
+    rule_id: int
+
+
+@router.get(
+    "/contacts/overdue",
+    response={200: list[CadenceOverdueOut], **ERRORS},
+    summary="The people of your accounts not met as often as the cadence rules ask, most overdue first",
+)
+@paginate(Pagination)
+def overdue_contacts(request):
+    from kam.stakeholders.cadence import overdue_contacts as overdue
+
+    restricted(request, Contact, VIEW)
+    return [
+        {
+            "contact_id": o.contact.pk,
+            "account_id": o.contact.account_id,
+            "name": o.contact.name,
+            "buying_role": o.contact.buying_role,
+            "relationship_owner_id": o.contact.relationship_owner_id,
+            "days": o.days,
+            "last_touch": o.last_touch,
+            "due": o.due,
+            "days_overdue": o.days_overdue,
+            "rule_id": o.rule.pk,
+        }
+        for o in overdue(Account.objects.visible_to(request.user))
+    ]
 
 
 @router.post(
@@ -438,3 +491,298 @@ def next_step(request, interaction_id: int, payload: NextStepIn):
     found = _interaction(request, interaction_id)
     action = interactions.next_step_to_action(found, payload.text, request.user, owner=request.user)
     return Status(201, {"action_id": action.pk, "plan_version_id": action.plan_version_id, "title": action.title})
+
+
+# The programme's coverage and cadence rules; coverage and overdue contacts --------------------------------------------
+
+SEGMENT_HELP = "strategic, develop, maintain, serve_efficiently, unclassified, or empty (every segment)."
+KIND_DESCRIPTION = " ".join(f"{kind}: {text}" for kind, text in rules.KIND_HELP.items())
+
+
+class CoverageRuleOut(Schema):
+    id: int
+    name: str
+    kind: str = Field(description=KIND_DESCRIPTION)
+    segment: str = Field(description=SEGMENT_HELP)
+    attitude: str
+    buying_role: str
+    team_role: str = Field(description="A key of the team role catalogue, e.g. executive_sponsor.")
+    min_strength: int = Field(description="0 none … 4 trusted advisor.")
+    is_active: bool
+    version: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class CoverageRuleIn(InputSchema):
+    name: str | None = Field(None, min_length=1, max_length=200, description="Required to add.")
+    kind: Literal[tuple(CoverageRuleKind.values)] | None = Field(
+        None, description="Required to add. " + KIND_DESCRIPTION
+    )
+    segment: Literal[("", *Segment.values)] | None = Field(None, description=SEGMENT_HELP)
+    attitude: Literal[("", *Attitude.values)] | None = None
+    buying_role: Literal[("", *BuyingRole.values)] | None = None
+    team_role: str | None = Field(None, max_length=32)
+    min_strength: int | None = Field(None, ge=Strength.NONE, le=Strength.ADVISOR)
+    is_active: bool | None = None
+    version: int | None = Field(None, description="Changing: the rule's version you read; or send If-Match.")
+
+
+class CadenceRuleOut(Schema):
+    id: int
+    segment: str = Field(description=SEGMENT_HELP)
+    buying_role: str = Field(description="Empty: every contact without a more specific rule.")
+    days: int
+    is_active: bool
+    version: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class CadenceRuleIn(InputSchema):
+    segment: Literal[("", *Segment.values)] | None = Field(None, description=SEGMENT_HELP)
+    buying_role: Literal[("", *BuyingRole.values)] | None = None
+    days: int | None = Field(None, ge=1, le=730, description="Required to add: how often, 1 to 730 days.")
+    is_active: bool | None = None
+    version: int | None = Field(None, description="Changing: the rule's version you read; or send If-Match.")
+
+
+class CoverageResultOut(Schema):
+    rule_id: int
+    rule_name: str
+    kind: str
+    passed: bool
+    message: str
+    contact_ids: list[int] = Field(description="Passing: who satisfies it; failing: whom to act on.")
+
+
+class CoverageReportOut(Schema):
+    customer_id: int = Field(description="The top-level account checked (with every subsidiary).")
+    segment: str = Field(description="The customer's segment in the latest finished selection run; empty: none.")
+    covered: bool
+    results: list[CoverageResultOut]
+
+
+class CoverageMatrixCellOut(Schema):
+    contact_id: int
+    now: int
+    desired: int
+
+
+class CoverageMatrixRowOut(Schema):
+    user_id: int
+    name: str
+    roles: list[str] = Field(description="Team roles held on the customer's accounts; empty: not on the team.")
+    cells: list[CoverageMatrixCellOut] = Field(description="The key people whose relationship this person owns.")
+
+
+class CoverageMatrixPersonOut(Schema):
+    contact_id: int
+    account_id: int
+    name: str
+    buying_role: str
+    gap: int = Field(description="Desired − now; negative: stronger than wanted.")
+
+
+class CoverageMatrixOut(Schema):
+    customer_id: int
+    people: list[CoverageMatrixPersonOut]
+    rows: list[CoverageMatrixRowOut]
+
+
+def _rule_data(payload: InputSchema) -> tuple[dict, int | None]:
+    data = payload.dict(exclude_unset=True)
+    version = data.pop("version", None)
+    refuse_nulls(data, "name", "kind", "days", "is_active")
+    return data, version
+
+
+def _coverage_rule(request, rule_id: int, action=VIEW) -> CoverageRule:
+    return get_restricted(request, CoverageRule, action, _id(rule_id))
+
+
+def _cadence_rule(request, rule_id: int, action=VIEW) -> CadenceRule:
+    return get_restricted(request, CadenceRule, action, _id(rule_id))
+
+
+@router.get(
+    "/coverage-rules",
+    response={200: list[CoverageRuleOut], **ERRORS},
+    summary="The programme's coverage rules (segment, name order)",
+)
+@paginate(Pagination)
+def list_coverage_rules(request):
+    return restricted(request, CoverageRule, VIEW).order_by("segment", "name", "pk")
+
+
+@router.post(
+    "/coverage-rules",
+    response={201: CoverageRuleOut, **WRITE_ERRORS},
+    summary="Add a coverage rule (programme lead, administrator); the kind decides which fields it uses",
+)
+def add_coverage_rule(request, payload: CoverageRuleIn, response: HttpResponse):
+    restricted(request, CoverageRule, ADD)
+    data, _ = _rule_data(payload)
+    missing = [name for name in ("name", "kind") if not data.get(name)]
+    if missing:
+        raise ValidationError(dict.fromkeys(missing, "This field is required."))
+    rule = rules.save_coverage_rule(data, request.user)
+    response["ETag"] = etag(rule)
+    return Status(201, rule)
+
+
+@router.get("/coverage-rules/{rule_id}", response={200: CoverageRuleOut, **ERRORS}, summary="One coverage rule")
+def get_coverage_rule(request, rule_id: int, response: HttpResponse):
+    rule = _coverage_rule(request, rule_id)
+    response["ETag"] = etag(rule)
+    return rule
+
+
+@router.patch(
+    "/coverage-rules/{rule_id}",
+    response={200: CoverageRuleOut, **WRITE_ERRORS},
+    summary="Change a coverage rule (If-Match or version required)",
+)
+def update_coverage_rule(request, rule_id: int, payload: CoverageRuleIn, response: HttpResponse):
+    rule = _coverage_rule(request, rule_id, CHANGE)
+    data, body_version = _rule_data(payload)
+    expected = expected_version(request, body_version)
+    rule = rules.save_coverage_rule(data, request.user, rule=rule, expected_version=expected)
+    response["ETag"] = etag(rule)
+    return rule
+
+
+@router.delete(
+    "/coverage-rules/{rule_id}",
+    response={204: None, **WRITE_ERRORS},
+    summary="Delete a coverage rule (If-Match checked when sent)",
+)
+def delete_coverage_rule(request, rule_id: int):
+    rule = _coverage_rule(request, rule_id, DELETE)
+    rules.delete_coverage_rule(rule, request.user, optional_version(request, None))
+    return Status(204, None)
+
+
+@router.get(
+    "/cadence-rules",
+    response={200: list[CadenceRuleOut], **ERRORS},
+    summary="The programme's cadence rules (segment, buying role order)",
+)
+@paginate(Pagination)
+def list_cadence_rules(request):
+    return restricted(request, CadenceRule, VIEW).order_by("segment", "buying_role", "pk")
+
+
+@router.post(
+    "/cadence-rules",
+    response={201: CadenceRuleOut, **WRITE_ERRORS},
+    summary="Add a cadence rule (programme lead, administrator); one per segment and buying role",
+)
+def add_cadence_rule(request, payload: CadenceRuleIn, response: HttpResponse):
+    restricted(request, CadenceRule, ADD)
+    data, _ = _rule_data(payload)
+    if data.get("days") is None:
+        raise ValidationError({"days": "This field is required."})
+    rule = rules.save_cadence_rule(data, request.user)
+    response["ETag"] = etag(rule)
+    return Status(201, rule)
+
+
+@router.get("/cadence-rules/{rule_id}", response={200: CadenceRuleOut, **ERRORS}, summary="One cadence rule")
+def get_cadence_rule(request, rule_id: int, response: HttpResponse):
+    rule = _cadence_rule(request, rule_id)
+    response["ETag"] = etag(rule)
+    return rule
+
+
+@router.patch(
+    "/cadence-rules/{rule_id}",
+    response={200: CadenceRuleOut, **WRITE_ERRORS},
+    summary="Change a cadence rule (If-Match or version required)",
+)
+def update_cadence_rule(request, rule_id: int, payload: CadenceRuleIn, response: HttpResponse):
+    rule = _cadence_rule(request, rule_id, CHANGE)
+    data, body_version = _rule_data(payload)
+    expected = expected_version(request, body_version)
+    rule = rules.save_cadence_rule(data, request.user, rule=rule, expected_version=expected)
+    response["ETag"] = etag(rule)
+    return rule
+
+
+@router.delete(
+    "/cadence-rules/{rule_id}",
+    response={204: None, **WRITE_ERRORS},
+    summary="Delete a cadence rule (If-Match checked when sent)",
+)
+def delete_cadence_rule(request, rule_id: int):
+    rule = _cadence_rule(request, rule_id, DELETE)
+    rules.delete_cadence_rule(rule, request.user, optional_version(request, None))
+    return Status(204, None)
+
+
+@router.get(
+    "/accounts/{account_id}/coverage",
+    response={200: CoverageReportOut, **ERRORS},
+    summary="The coverage rules checked on the account's customer (its whole group): passed or a gap, and who",
+)
+def account_coverage(request, account_id: int):
+    from kam.stakeholders.coverage import evaluate_coverage
+
+    restricted(request, Contact, VIEW)
+    account = get_restricted(request, Account, VIEW, _id(account_id))
+    report = evaluate_coverage(account)
+    return {
+        "customer_id": report.group.pk,
+        "segment": report.segment,
+        "covered": report.covered,
+        "results": [
+            {
+                "rule_id": result.rule.pk,
+                "rule_name": result.rule.name,
+                "kind": result.rule.kind,
+                "passed": result.passed,
+                "message": result.message,
+                "contact_ids": [contact.pk for contact in result.contacts],
+            }
+            for result in report.results
+        ],
+    }
+
+
+@router.get(
+    "/accounts/{account_id}/coverage-matrix",
+    response={200: CoverageMatrixOut, **ERRORS},
+    summary="Our team × the customer's key people: who owns which relationship, how strong now and wanted",
+)
+def account_coverage_matrix(request, account_id: int):
+    from kam.stakeholders.coverage import coverage_matrix
+
+    restricted(request, Contact, VIEW)
+    account = get_restricted(request, Account, VIEW, _id(account_id))
+    matrix = coverage_matrix(account)
+    return {
+        "customer_id": matrix.group.pk,
+        "people": [
+            {
+                "contact_id": person.pk,
+                "account_id": person.account_id,
+                "name": person.name,
+                "buying_role": person.buying_role,
+                "gap": matrix.gaps[person.pk],
+            }
+            for person in matrix.people
+        ],
+        "rows": [
+            {
+                "user_id": row.user.pk,
+                "name": str(row.user),
+                "roles": row.roles,
+                "cells": [
+                    {"contact_id": person.pk, "now": cell.now, "desired": cell.desired}
+                    for person, cell in zip(matrix.people, row.cells, strict=True)
+                    if cell is not None
+                ],
+            }
+            for row in matrix.rows
+        ],
+    }

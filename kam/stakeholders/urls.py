@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kam.stakeholders import views
+from kam.stakeholders import rule_views, views
 
 app_name = "stakeholders"
 
@@ -14,4 +14,27 @@ urlpatterns = [
     path("accounts/<int:account_pk>/interactions/new/", views.InteractionEditView.as_view(), name="interaction_add"),
     path("interactions/<int:pk>/edit/", views.InteractionEditView.as_view(), name="interaction_edit"),
     path("interactions/<int:pk>/next-step/", views.NextStepView.as_view(), name="next_step"),
+    # The programme's coverage and cadence rules (kam.stakeholders.rule_views).
+    path("stakeholders/coverage-rules/", rule_views.CoverageRuleListView.as_view(), name="coverage_rules"),
+    path("stakeholders/coverage-rules/new/", rule_views.CoverageRuleEditView.as_view(), name="coverage_rule_add"),
+    path(
+        "stakeholders/coverage-rules/<int:pk>/edit/",
+        rule_views.CoverageRuleEditView.as_view(),
+        name="coverage_rule_edit",
+    ),
+    path(
+        "stakeholders/coverage-rules/<int:pk>/delete/",
+        rule_views.CoverageRuleDeleteView.as_view(),
+        name="coverage_rule_delete",
+    ),
+    path("stakeholders/cadence-rules/", rule_views.CadenceRuleListView.as_view(), name="cadence_rules"),
+    path("stakeholders/cadence-rules/new/", rule_views.CadenceRuleEditView.as_view(), name="cadence_rule_add"),
+    path(
+        "stakeholders/cadence-rules/<int:pk>/edit/", rule_views.CadenceRuleEditView.as_view(), name="cadence_rule_edit"
+    ),
+    path(
+        "stakeholders/cadence-rules/<int:pk>/delete/",
+        rule_views.CadenceRuleDeleteView.as_view(),
+        name="cadence_rule_delete",
+    ),
 ]

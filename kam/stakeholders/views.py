@@ -221,6 +221,7 @@ class ContactListView(ObjectListView):
     lead = "The people of our key accounts. Open an account's Stakeholders tab for its map, coverage and interactions."
     empty_message = "No contacts yet. Add them on an account's Stakeholders tab, or import a CRM export."
     export_stem = "contacts"
+    subnav_template = "stakeholders/_nav.html"
 
     def get_queryset(self):
         return super().get_queryset().select_related("account", "relationship_owner")

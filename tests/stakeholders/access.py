@@ -16,8 +16,40 @@ def contact_of(world, account, name="Matrix"):
     return contact or services.save_contact(account, {"last_name": name}, world.users.lead)
 
 
+def coverage_rule_of(world=None):
+    from kam.stakeholders.models import CoverageRule
+
+    return CoverageRule.objects.order_by("pk").first()
+
+
+def cadence_rule_of(world=None):
+    from kam.stakeholders.models import CadenceRule
+
+    return CadenceRule.objects.order_by("pk").first()
+
+
+def free_cadence_key() -> dict:
+    """A (segment, buying role) without a cadence rule yet: each POST adds a new one."""
+    from kam.selection.choices import Segment
+    from kam.stakeholders.choices import BuyingRole
+    from kam.stakeholders.models import CadenceRule
+
+    taken = set(CadenceRule.objects.values_list("segment", "buying_role"))
+    for segment in Segment.values:
+        for role in ["", *BuyingRole.values]:
+            if (segment, role) not in taken:
+                return {"segment": segment, "buying_role": role}
+    raise AssertionError("every (segment, buying role) has a cadence rule")
+
+
 def pages() -> dict:
-    from tests.test_access_matrix import ALL, scoped
+    from tests.test_access_matrix import ALL, LEADS_ONLY, scoped
+
+    def coverage_rule(w, which):
+        return {"pk": coverage_rule_of(w).pk}
+
+    def cadence_rule(w, which):
+        return {"pk": cadence_rule_of(w).pk}
 
     edit = scoped(200, editors=("admin", "lead", "kam"))
     # A POST without a date answers with the form and its error (200), for those who may.
@@ -52,11 +84,20 @@ def pages() -> dict:
         "stakeholders:contact_edit": ("get", contact, *edit),
         "stakeholders:contact_left": ("get", contact, *edit),
         "stakeholders:contact_vcard": ("get", contact, *scoped(200)),
+        # The programme's rules: everyone reads them; the programme lead and administrators change them.
+        "stakeholders:coverage_rules": ("get", None, ALL, None),
+        "stakeholders:coverage_rule_add": ("get", None, LEADS_ONLY, None),
+        "stakeholders:coverage_rule_edit": ("get", coverage_rule, LEADS_ONLY, None),
+        "stakeholders:coverage_rule_delete": ("get", coverage_rule, LEADS_ONLY, None),
+        "stakeholders:cadence_rules": ("get", None, ALL, None),
+        "stakeholders:cadence_rule_add": ("get", None, LEADS_ONLY, None),
+        "stakeholders:cadence_rule_edit": ("get", cadence_rule, LEADS_ONLY, None),
+        "stakeholders:cadence_rule_delete": ("get", cadence_rule, LEADS_ONLY, None),
     }
 
 
 def api() -> dict:
-    from tests.test_access_matrix import ALL, scoped
+    from tests.test_access_matrix import ALL, LEADS_ONLY, scoped
 
     read = scoped(200)
     edit = scoped(200, editors=("admin", "lead", "kam"))
@@ -78,6 +119,21 @@ def api() -> dict:
         ("DELETE", "/api/v1/interactions/{interaction_id}"): scoped(204, editors=("admin", "lead", "kam", "sponsor")),
         # The own account has a draft plan (made here): the action is added; another team's does not exist for them.
         ("POST", "/api/v1/interactions/{interaction_id}/next-step"): create,
+        # The programme's rules: everyone reads; the programme lead and administrators write. No team scope.
+        ("GET", "/api/v1/coverage-rules"): (ALL, None),
+        ("POST", "/api/v1/coverage-rules"): ({**LEADS_ONLY, "admin": 201, "lead": 201}, None),
+        ("GET", "/api/v1/coverage-rules/{rule_id}"): (ALL, None),
+        ("PATCH", "/api/v1/coverage-rules/{rule_id}"): (LEADS_ONLY, None),
+        ("DELETE", "/api/v1/coverage-rules/{rule_id}"): ({**LEADS_ONLY, "admin": 204, "lead": 204}, None),
+        ("GET", "/api/v1/cadence-rules"): (ALL, None),
+        ("POST", "/api/v1/cadence-rules"): ({**LEADS_ONLY, "admin": 201, "lead": 201}, None),
+        ("GET", "/api/v1/cadence-rules/{rule_id}"): (ALL, None),
+        ("PATCH", "/api/v1/cadence-rules/{rule_id}"): (LEADS_ONLY, None),
+        ("DELETE", "/api/v1/cadence-rules/{rule_id}"): ({**LEADS_ONLY, "admin": 204, "lead": 204}, None),
+        # Coverage follows the account: another team's account does not exist for team roles.
+        ("GET", "/api/v1/accounts/{account_id}/coverage"): read,
+        ("GET", "/api/v1/accounts/{account_id}/coverage-matrix"): read,
+        ("GET", "/api/v1/contacts/overdue"): (ALL, None),
     }
 
 
@@ -87,6 +143,8 @@ def call(client, method, path, url, world, which, account, headers):
     from tests import factories
 
     n = next(factories._numbers)
+    if "-rules" in path:
+        return _call_rules(client, method, path, url, headers, n)
     if "{interaction_id}" in path or path.endswith("/interactions"):
         return _call_interactions(client, method, path, url, world, account, headers, n)
     if path == "/api/v1/accounts/{account_id}/contacts":
@@ -127,4 +185,35 @@ def _call_interactions(client, method, path, url, world, account, headers, n):
         plan_of(world, account)  # a draft plan to add the action to
         return client.post(url, {"text": "Send the offer"}, content_type="application/json", **headers)
     body = {"subject": f"Renamed {n}", "version": interaction.version}
+    return client.patch(url, body, content_type="application/json", **headers)
+
+
+def _call_rules(client, method, path, url, headers, n):
+    """A coverage or cadence rule operation; a fresh rule for each DELETE, a free (segment, role) for each POST."""
+    from kam.stakeholders import rules
+
+    coverage = "/coverage-rules" in path
+    if method == "POST":
+        body = (
+            {"name": f"Matrix rule {n}", "kind": "has_attitude", "attitude": "supporter"}
+            if coverage
+            else {**free_cadence_key(), "days": 45}
+        )
+        return client.post(url, body, content_type="application/json", **headers)
+    if "{rule_id}" not in path:
+        return client.get(url, **headers)
+    if method == "DELETE":
+        rule = (
+            rules.save_coverage_rule({"name": f"Doomed {n}", "kind": "role_owned"}, None)
+            if coverage
+            else rules.save_cadence_rule({**free_cadence_key(), "days": 60}, None)
+        )
+    else:
+        rule = coverage_rule_of() if coverage else cadence_rule_of()
+    url = url.replace("{rule_id}", str(rule.pk))
+    if method == "GET":
+        return client.get(url, **headers)
+    if method == "DELETE":
+        return client.delete(url, **headers)
+    body = {"is_active": True, "version": rule.version}
     return client.patch(url, body, content_type="application/json", **headers)
