@@ -53,6 +53,7 @@ def find_targets() -> dict:
         **selection_targets(),
         **request_targets(),
         **plan_targets(account.pk),
+        **stakeholder_targets(account.pk),
     }
 
 
@@ -132,6 +133,41 @@ def plan_targets(account_id: int) -> dict:
             skipped[key] = f"skipped: no URL named {name} yet"
     rows = sum(model._base_manager.filter(plan_version=version).count() for model in ITEM_KINDS.values())
     return {"plan_id": plan.pk, "plan_version": version.number, "plan_rows": rows, "plan_skipped": skipped, **paths}
+
+
+def stakeholder_targets(account_id: int) -> dict:
+    """The organisation map of the measured key account (kam/stakeholders/generate.py gives this one, with the most
+    subsidiaries, the largest map: 300 people at scale 1) and its pages: the Stakeholders tab, its second page of
+    interactions (the account timeline) and the API's list of the account's interactions. Nothing when the account
+    has no contacts; a page whose URL does not exist (yet) is listed under `stakeholder_skipped` instead, like the
+    plan's pages."""
+    from django.urls import NoReverseMatch, Resolver404, resolve, reverse
+
+    from kam.accounts.models import Account
+    from kam.stakeholders.models import Contact, Interaction
+
+    subtree = Account.objects.get(pk=account_id).subtree()
+    people = Contact.objects.filter(account__in=subtree).count()
+    if not people:
+        return {}
+    paths, skipped = {}, {}
+    try:
+        tab = reverse("accounts:account", args=[account_id]) + "?tab=stakeholders"
+        paths |= {"stakeholders_tab_path": tab, "timeline_path": tab + "&ipage=2"}
+    except NoReverseMatch:
+        skipped |= dict.fromkeys(("stakeholders_tab_path", "timeline_path"), "skipped: no URL named accounts:account")
+    api = f"/api/v1/accounts/{account_id}/interactions"
+    try:
+        resolve(api)
+        paths["timeline_api_path"] = api
+    except Resolver404:
+        skipped["timeline_api_path"] = f"skipped: no API route {api} yet"
+    return {
+        "map_people": people,
+        "map_interactions": Interaction.objects.filter(account__in=subtree).count(),
+        "stakeholder_skipped": skipped,
+        **paths,
+    }
 
 
 def _clients(targets: dict) -> dict:

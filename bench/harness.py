@@ -130,6 +130,11 @@ def key_pages(targets: dict) -> list[Page]:
         for path, (key, name) in PLAN_PAGES.items()
         if targets.get(path)
     ]
+    pages += [
+        Page(key, name.format(**targets), kind, targets[path], auth)
+        for path, (key, name, kind, auth) in STAKEHOLDER_PAGES.items()
+        if targets.get(path)
+    ]
     return pages
 
 
@@ -141,12 +146,30 @@ PLAN_PAGES = {
 }
 
 
+# The generated organisation map's pages (bench.django_side.stakeholder_targets): target path → (key, name, kind, auth).
+STAKEHOLDER_PAGES = {
+    "stakeholders_tab_path": (
+        "account-360-stakeholders",
+        "Account 360, stakeholders tab ({map_people:,} people, {map_interactions:,} interactions)",
+        "page",
+        "admin",
+    ),
+    "timeline_path": ("account-timeline", "Account 360, stakeholders tab: interactions page 2", "page", "admin"),
+    "timeline_api_path": ("api-account-interactions", "API: an account's interactions (timeline)", "api", "token"),
+}
+
+
 def skipped_rows(backend: str, targets: dict) -> list["Row"]:
-    """A row with a note for each plan page whose URL does not exist yet (`plan_skipped`): reported, not measured."""
-    return [
+    """A row with a note for each plan or stakeholder page whose URL does not exist yet (`plan_skipped`,
+    `stakeholder_skipped`): reported, not measured."""
+    rows = [
         Row(backend, "page", PLAN_PAGES[path][0], PLAN_PAGES[path][1].format(**targets), note=reason)
         for path, reason in (targets.get("plan_skipped") or {}).items()
     ]
+    for path, reason in (targets.get("stakeholder_skipped") or {}).items():
+        key, name, kind, _ = STAKEHOLDER_PAGES[path]
+        rows.append(Row(backend, kind, key, name.format(**targets), note=reason))
+    return rows
 
 
 @dataclass

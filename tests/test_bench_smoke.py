@@ -50,6 +50,9 @@ def test_the_bench_harness_produces_every_row_of_its_table(db, media, tmp_path):
     # the generated plan's pages: measured, or reported as skipped while their URL does not exist
     planned = {page.key for page in pages} | {row.key for row in harness.skipped_rows(backend, targets)}
     assert {"account-360-plan", "plan-whitespace", "plan-pdf"} <= planned
+    # the generated organisation map's pages: the largest map's tab, its timeline page and the API's timeline
+    assert {"account-360-stakeholders", "account-timeline", "api-account-interactions"} <= planned
+    assert targets["map_people"] > 0 and targets["map_interactions"] > 0
 
     # The ceiling through the production server (no database needed for /healthz), the pages in-process.
     port = free_port()
@@ -125,3 +128,23 @@ def test_a_plan_page_without_its_url_is_reported_as_skipped(db, monkeypatch):
     assert {"account-360-plan", "plan-whitespace"} <= keys and "plan-pdf" not in keys
     (skipped,) = harness.skipped_rows("sqlite", targets)
     assert skipped.key == "plan-pdf" and "plans:export_pdf" in skipped.note and skipped.rps is None
+
+
+def test_a_stakeholder_page_without_its_route_is_reported_as_skipped(db, monkeypatch):
+    from django import urls
+
+    generate(scale=TINY)
+    resolve = urls.resolve
+
+    def without_interactions_api(path, *args, **kwargs):
+        if path.endswith("/interactions"):
+            raise urls.Resolver404(path)
+        return resolve(path, *args, **kwargs)
+
+    monkeypatch.setattr(urls, "resolve", without_interactions_api)
+    targets = django_side.find_targets()
+
+    keys = {page.key for page in harness.key_pages(targets)}
+    assert {"account-360-stakeholders", "account-timeline"} <= keys and "api-account-interactions" not in keys
+    (skipped,) = harness.skipped_rows("sqlite", targets)
+    assert skipped.key == "api-account-interactions" and skipped.section == "api" and skipped.rps is None

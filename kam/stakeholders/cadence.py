@@ -16,7 +16,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from kam.accounts.models import in_subtree
@@ -27,6 +27,7 @@ from kam.stakeholders.models import CadenceRule, Contact, Interaction
 # five values) and keeps those under the accounts in Python.
 MAX_PREFIXES = 200
 CHUNK = 10_000  # ids per query when given a list: below any database's cap on query parameters
+FEW = 2_000  # up to this many people, each one's last interaction is looked up on its own (see _last_touched_each)
 
 
 def last_touched(contact_ids, *, until: dt.date | None = None) -> dict[int, dt.date]:
@@ -43,10 +44,25 @@ def last_touched(contact_ids, *, until: dt.date | None = None) -> dict[int, dt.d
     if isinstance(contact_ids, QuerySet):
         return read(contact_ids)
     ids = list(contact_ids)
+    if len(ids) <= FEW:
+        return _last_touched_each(ids, until)
     touched = {}
     for start in range(0, len(ids), CHUNK):
         touched.update(read(ids[start : start + CHUNK]))
     return touched
+
+
+def _last_touched_each(ids: list[int], until: dt.date | None) -> dict[int, dt.date]:
+    """The same for a few contacts (one account's people), asked person by person in one query: each looks up its
+    own interactions through the link table's contact index. The grouped form above lets PostgreSQL read every
+    interaction of the tenant for the date filter (about 100 ms at a million interactions); this one reads the
+    people's own (a few ms)."""
+    latest = Interaction.objects.filter(contacts=OuterRef("pk"))
+    if until is not None:
+        latest = latest.filter(occurred_on__lte=until)
+    latest = latest.order_by("-occurred_on").values("occurred_on")[:1]
+    rows = Contact.objects.filter(pk__in=ids).annotate(last=Subquery(latest)).values_list("pk", "last")
+    return {pk: last for pk, last in rows if last is not None}
 
 
 def _index(rules: Iterable[CadenceRule]) -> dict:

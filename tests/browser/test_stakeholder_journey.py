@@ -17,7 +17,9 @@ from tests.browser.test_portfolio_journey import apply_checked_file, upload
 from tests.browser.test_team_journey import sign_in, sign_out
 
 HEADER = "contact_id,account_number,first_name,last_name,title,department,email,phone,reports_to_id,buying_role,"
-CONTACTS = HEADER + """attitude,location
+CONTACTS = (
+    HEADER
+    + """attitude,location
 C1,HEL-1,Ada,Stone,CEO,Board,ada@helios.example,,,economic_buyer,supporter,Berlin
 C2,HEL-1,Ben,Berg,CFO,Finance,ben@helios.example,,C1,decision_maker,champion,Berlin
 C3,HEL-1,Cara,Diaz,COO,Operations,cara@helios.example,,C1,decision_maker,neutral,Berlin
@@ -29,6 +31,7 @@ C8,HEL-1,Hal,Ito,Assistant to the CEO,Board,,,C1,gatekeeper,neutral,Berlin
 C9,HEL-1,Ivy,Jones,Analyst,Finance,,,C4,coach,supporter,Berlin
 C10,HEL-1,Jay,King,Procurement lead,Procurement,,,C3,user,neutral,Berlin
 """
+)
 
 
 @pytest.fixture

@@ -90,6 +90,10 @@ def test_last_touched_in_one_query(people, django_assert_num_queries):
         assert last_touched(Contact.objects.filter(pk=people["ada"].pk).values("pk")) == {
             people["ada"].pk: d("2026-04-01")
         }
+    # A few people are asked one by one, many (or a queryset) grouped: the two forms agree, with and without `until`.
+    grouped = Contact.objects.filter(pk__in=ids).values("pk")
+    assert last_touched(grouped) == touched
+    assert last_touched(grouped, until=TODAY) == last_touched(ids, until=TODAY)
 
 
 def test_the_most_specific_rule_wins(people):

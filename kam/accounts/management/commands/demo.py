@@ -39,6 +39,9 @@ class Command(BaseCommand):
         from kam.plans import demo as plans_demo
 
         plans_demo.generate(stdout=self.stdout)
+        from kam.stakeholders import demo as stakeholders_demo
+
+        stakeholders_demo.generate(stdout=self.stdout)
         if not serve:
             self.print_logins(None)
             return
