@@ -8,7 +8,6 @@ from kam.core.forms import KamModelForm
 from kam.selection.choices import Segment
 from kam.stakeholders.choices import Attitude, BuyingRole, CoverageRuleKind
 from kam.stakeholders.models import CadenceRule, CoverageRule
-from kam.stakeholders.rules import KIND_HELP
 
 EVERY = "every"  # the filter value for the rules of every segment (blank segment) or every contact (blank role)
 
@@ -80,9 +79,7 @@ class CoverageRuleForm(KamModelForm):
         if current and current not in dict(roles):
             roles.append((current, f"{current} (not in the catalogue)"))
         self.fields["team_role"].choices = [("", "—"), *roles]
-        self.fields["kind"].help_text = " ".join(
-            f"{CoverageRuleKind(kind).label}: {text}" for kind, text in KIND_HELP.items()
-        )
+        self.fields["kind"].help_text = "What the rule asks for: see the kinds above."
         self.fields["segment"].help_text = "The segment whose key accounts the rule applies to; blank: every segment."
         self.fields["attitude"].help_text = _kinds_using("attitude")
         self.fields["buying_role"].help_text = (
