@@ -11,6 +11,7 @@ urlpatterns = [
     path("contacts/<int:pk>/edit/", views.ContactEditView.as_view(), name="contact_edit"),
     path("contacts/<int:pk>/left/", views.ContactLeftView.as_view(), name="contact_left"),
     path("contacts/<int:pk>/vcard.vcf", views.ContactVCardView.as_view(), name="contact_vcard"),
+    path("accounts/<int:pk>/coverage-matrix/", views.CoverageMatrixView.as_view(), name="coverage_matrix"),
     path("accounts/<int:account_pk>/interactions/new/", views.InteractionEditView.as_view(), name="interaction_add"),
     path("interactions/<int:pk>/edit/", views.InteractionEditView.as_view(), name="interaction_edit"),
     path("interactions/<int:pk>/next-step/", views.NextStepView.as_view(), name="next_step"),

@@ -9,7 +9,6 @@ from dataclasses import replace
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -40,6 +39,9 @@ def customer_accounts(account: Account):
     return group.subtree()
 
 
+PEOPLE_SHOWN = 60
+
+
 def account_tab_context(request, account) -> dict:
     """The Stakeholders tab of the account page (the account is already permission-checked): the people of this
     account and, for a group, of its subsidiaries."""
@@ -48,11 +50,14 @@ def account_tab_context(request, account) -> dict:
         Contact.objects.restrict(user, VIEW)
         .filter(account__in=account.subtree())
         .select_related("account", "reports_to", "relationship_owner")
-        .annotate(report_count=Count("reports", filter=Q(reports__left_on__isnull=True)))
         .order_by("left_on", "last_name", "first_name")
     )
-    people = list(people[:500])
-    current = [p for p in people if p.left_on is None]
+    # The map shows everyone; the table below lists the first PEOPLE_SHOWN unless asked for all (a 300-person
+    # customer's table is most of the page's weight).
+    show_all = request.GET.get("people") == "all"
+    current_count = people.filter(left_on__isnull=True).count()
+    current = list(people.filter(left_on__isnull=True)[: 500 if show_all else PEOPLE_SHOWN])
+    leavers = list(people.filter(left_on__isnull=False)[:100])
     timeline = Paginator(interactions.account_timeline(account), 20).get_page(request.GET.get("ipage"))
     from kam.stakeholders import cadence, coverage
 
@@ -60,19 +65,17 @@ def account_tab_context(request, account) -> dict:
     overdue_by_contact = {o.contact.pk: o for o in overdue}
     for person in current:
         person.overdue = overdue_by_contact.get(person.pk)
-    matrix = coverage.coverage_matrix(account)
     return {
         **map_context(request, account),
         "coverage": coverage.evaluate_coverage(account),
-        "matrix": matrix,
-        "matrix_rows": [(row, list(zip(matrix.people, row.cells, strict=True))) for row in matrix.rows],
         "overdue": overdue,
         "timeline": timeline,
         "can_log_interaction": role_allows(user, ADD, Interaction),
         "can_plan_next_steps": role_allows(user, ADD, Action),
         "contacts": current,
-        "leavers": [p for p in people if p.left_on is not None],
-        "contact_cap_reached": len(people) == 500,
+        "contact_count": current_count,
+        "contacts_hidden": current_count - len(current),
+        "leavers": leavers,
         "can_add_contact": role_allows(user, ADD, Contact),
         "can_change_contact": role_allows(user, CHANGE, Contact),
     }
@@ -352,3 +355,25 @@ class ContactVCardView(PermissionMixin, View):
         filename = slugify(contact.name) or f"contact-{contact.pk}"
         response["Content-Disposition"] = f'attachment; filename="{filename}.vcf"'
         return response
+
+
+class CoverageMatrixView(PermissionMixin, TemplateView):
+    """Our team × the customer's key people (relationship today → wanted): loaded when the tab's matrix is opened
+    (htmx), or as a page of its own."""
+
+    model = Contact
+    template_name = "stakeholders/coverage_matrix.html"
+
+    def get(self, request, pk):
+        from kam.stakeholders import coverage
+
+        account = get_object_or_404(Account.objects.restrict(request.user, VIEW), pk=pk)
+        matrix = coverage.coverage_matrix(account)
+        context = self.get_context_data(
+            account=account,
+            matrix=matrix,
+            matrix_rows=[(row, list(zip(matrix.people, row.cells, strict=True))) for row in matrix.rows],
+        )
+        if request.htmx:
+            return self.response_class(request, "stakeholders/coverage_matrix.html#matrix", context)
+        return self.render_to_response(context)

@@ -84,6 +84,7 @@ def pages() -> dict:
         "stakeholders:contact_edit": ("get", contact, *edit),
         "stakeholders:contact_left": ("get", contact, *edit),
         "stakeholders:contact_vcard": ("get", contact, *scoped(200)),
+        "stakeholders:coverage_matrix": ("get", lambda w, which: {"pk": _account(w, which).pk}, *scoped(200)),
         # The programme's rules: everyone reads them; the programme lead and administrators change them.
         "stakeholders:coverage_rules": ("get", None, ALL, None),
         "stakeholders:coverage_rule_add": ("get", None, LEADS_ONLY, None),

@@ -205,3 +205,30 @@ def test_a_contact_has_a_timeline_of_their_interactions(login, users, portfolio,
     nobody = person(portfolio.own, "Lane", "Lou")
     page = login(users.kam).get(reverse("stakeholders:contact_edit", args=[nobody.pk])).content.decode()
     assert "No interaction with Lou Lane logged yet" in page
+
+
+def test_the_coverage_matrix_loads_when_opened(login, users, portfolio, person):
+    person(portfolio.own, "Stone", "Ada", buying_role="economic_buyer", relationship_owner=users.kam,
+           relationship_now=2, relationship_desired=4)  # fmt: skip
+    client = login(users.kam)
+    page = client.get(tab(portfolio.own)).content.decode()
+    assert 'hx-trigger="toggle once"' in page and 'data-testid="coverage-matrix"' not in page  # not built up front
+    url = reverse("stakeholders:coverage_matrix", args=[portfolio.own.pk])
+    fragment = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert fragment.lstrip().startswith('<div class="table-container">') and "<html" not in fragment
+    assert "Ada Stone" in fragment and "Acquainted → Trusted advisor" in fragment
+    assert "<html" in client.get(url).content.decode()  # without htmx: a page of its own
+
+
+def test_a_large_customer_lists_the_first_people_and_all_on_request(login, users, portfolio, person):
+    from kam.stakeholders.views import PEOPLE_SHOWN
+
+    for n in range(PEOPLE_SHOWN + 5):
+        person(portfolio.own, f"Person{n:03d}")
+    client = login(users.kam)
+    page = client.get(tab(portfolio.own)).content.decode()
+    table = page[page.index('data-testid="contacts"') :]
+    assert f"{PEOPLE_SHOWN} of {PEOPLE_SHOWN + 5} people listed" in page and "Person064" not in table
+    assert page.count('class="node') >= PEOPLE_SHOWN + 5  # the map has everyone
+    everyone = client.get(tab(portfolio.own) + "&people=all").content.decode()
+    assert "Person064" in everyone[everyone.index('data-testid="contacts"') :] and "people listed" not in everyone
