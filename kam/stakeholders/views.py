@@ -126,11 +126,9 @@ def map_context(request, account) -> dict:
     }
 
 
-class ContactEditView(PermissionMixin, TemplateView):
-    """Add a contact to an account (`account_pk`) or change one (`pk`)."""
-
-    model = Contact
-    template_name = "stakeholders/contact_form.html"
+class AccountObjectEditMixin(PermissionMixin):
+    """Add an object of `model` to an account (`account_pk` in the URL) or change one (`pk`): `load()` gives the
+    account and the object (None when adding), both through the permission choke point."""
 
     def dispatch(self, request, *args, **kwargs):
         self.action = CHANGE if "pk" in kwargs else ADD
@@ -139,12 +137,18 @@ class ContactEditView(PermissionMixin, TemplateView):
     def load(self):
         user = self.request.user
         if "pk" in self.kwargs:
-            contact = get_object_or_404(
-                Contact.objects.restrict(user, CHANGE).select_related("account"), pk=self.kwargs["pk"]
+            found = get_object_or_404(
+                self.model.objects.restrict(user, CHANGE).select_related("account"), pk=self.kwargs["pk"]
             )
-            return contact.account, contact
-        account = get_object_or_404(Account.objects.restrict(user, VIEW), pk=self.kwargs["account_pk"])
-        return account, None
+            return found.account, found
+        return get_object_or_404(Account.objects.restrict(user, VIEW), pk=self.kwargs["account_pk"]), None
+
+
+class ContactEditView(AccountObjectEditMixin, TemplateView):
+    """Add a contact to an account (`account_pk`) or change one (`pk`)."""
+
+    model = Contact
+    template_name = "stakeholders/contact_form.html"
 
     def get(self, request, *args, **kwargs):
         account, contact = self.load()
@@ -230,24 +234,11 @@ class ContactListView(ObjectListView):
         return super().get_queryset().select_related("account", "relationship_owner")
 
 
-class InteractionEditView(PermissionMixin, TemplateView):
+class InteractionEditView(AccountObjectEditMixin, TemplateView):
     """Log an interaction on an account (`account_pk`), or change one (`pk`)."""
 
     model = Interaction
     template_name = "stakeholders/interaction_form.html"
-
-    def dispatch(self, request, *args, **kwargs):
-        self.action = CHANGE if "pk" in kwargs else ADD
-        return super().dispatch(request, *args, **kwargs)
-
-    def load(self):
-        user = self.request.user
-        if "pk" in self.kwargs:
-            interaction = get_object_or_404(
-                Interaction.objects.restrict(user, CHANGE).select_related("account"), pk=self.kwargs["pk"]
-            )
-            return interaction.account, interaction
-        return get_object_or_404(Account.objects.restrict(user, VIEW), pk=self.kwargs["account_pk"]), None
 
     def get(self, request, *args, **kwargs):
         account, interaction = self.load()
