@@ -43,6 +43,14 @@ class InputSchema(Schema):
         return value
 
 
+def stored_id(value: int) -> int:
+    """An id from a URL, if the databases can hold it; a larger one (or 0, or negative) is simply not found (404) —
+    handed to the driver it would overflow (a 500)."""
+    if not 0 < value < BIGINT:
+        raise Http404
+    return value
+
+
 def restricted(request, model, action):
     """The permission choke point for API handlers: 403 if the role may not, else the scoped queryset."""
     require(request.user, action, model)

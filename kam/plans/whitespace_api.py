@@ -22,6 +22,7 @@ from kam.core.api import (
     optional_version,
     refuse_nulls,
     restricted,
+    stored_id,
 )
 from kam.core.permissions import ADD, CHANGE, DELETE, VIEW, require
 from kam.plans import offerings, whitespace
@@ -139,15 +140,9 @@ class WhitespaceBusinessUnitPatch(InputSchema):
 # Helpers ----------------------------------------------------------------------------------------------------------
 
 
-def _id(value: int) -> int:
-    if not 1 <= value <= BIG_ID:
-        raise Http404
-    return value
-
-
 def _account(request, account_id: int, action=VIEW, model=WhitespaceCell) -> Account:
     require(request.user, action, model)
-    account = Account.objects.visible_to(request.user).filter(pk=_id(account_id)).first()
+    account = Account.objects.visible_to(request.user).filter(pk=stored_id(account_id)).first()
     if account is None:
         raise Http404
     return account
@@ -159,7 +154,7 @@ def _offerings(request, action=VIEW):
 
 
 def _offering(request, offering_id: int, action=VIEW) -> Offering:
-    offering = _offerings(request, action).filter(pk=_id(offering_id)).first()
+    offering = _offerings(request, action).filter(pk=stored_id(offering_id)).first()
     if offering is None:
         raise Http404
     return offering
@@ -168,7 +163,7 @@ def _offering(request, offering_id: int, action=VIEW) -> Offering:
 def _unit(request, unit_id: int, action) -> BusinessUnit:
     require(request.user, action, BusinessUnit)
     visible = Account.objects.visible_to(request.user)
-    unit = BusinessUnit.objects.filter(account__in=visible, pk=_id(unit_id)).first()
+    unit = BusinessUnit.objects.filter(account__in=visible, pk=stored_id(unit_id)).first()
     if unit is None:
         raise Http404
     return unit

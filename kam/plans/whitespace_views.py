@@ -21,19 +21,20 @@ from django.views.generic import TemplateView
 
 from kam.accounts import figures
 from kam.accounts.models import Account
+from kam.core.api import BIGINT, stored_id
 from kam.core.exports import csv_response
 from kam.core.forms import add_validation_errors
 from kam.core.permissions import ADD, CHANGE, DELETE, VIEW, require, role_allows
 from kam.core.services import StaleObject
 from kam.core.views import ObjectDeleteView, ObjectEditView, ObjectListView, PermissionMixin
-from kam.plans import offerings, whitespace
+from kam.plans import offerings, pipeline, whitespace
 from kam.plans.choices import CLOSED_STAGES, CellStatus, OpportunityStage, VersionStatus
 from kam.plans.models import AccountPlan, BusinessUnit, Offering, Opportunity, PlanVersion, WhitespaceCell
 from kam.plans.whitespace_filtersets import OfferingFilterSet, OpportunityFilterSet
 from kam.plans.whitespace_forms import BusinessUnitForm, OfferingForm, WhitespaceCellForm
 from kam.plans.whitespace_tables import OfferingTable, OpportunityTable
 
-BIG_ID = 2**63 - 1  # beyond: an overflow in the database driver (a 500) instead of "not found"
+BIG_ID = BIGINT - 1  # beyond: an overflow in the database driver (a 500) instead of "not found"
 MAX_DEPTH_CLASS = 6  # deeper rows are indented like depth 6 (the stylesheet's last step)
 WHITESPACE = (CellStatus.NONE, CellStatus.POTENTIAL)
 EDITABLE_VERSIONS = (VersionStatus.DRAFT, VersionStatus.IN_REVIEW)
@@ -42,15 +43,9 @@ EDITABLE_VERSIONS = (VersionStatus.DRAFT, VersionStatus.IN_REVIEW)
 # Lookups through the choke point ------------------------------------------------------------------------------------
 
 
-def _checked_id(value: int) -> int:
-    if not 1 <= value <= BIG_ID:
-        raise Http404
-    return value
-
-
 def matrix_account(user, pk: int) -> Account:
     """The account whose matrix is shown: in the user's scope, or it does not exist for them."""
-    return get_object_or_404(Account.objects.visible_to(user), pk=_checked_id(pk))
+    return get_object_or_404(Account.objects.visible_to(user), pk=stored_id(pk))
 
 
 def _subtree_accounts(user, account: Account):
@@ -63,7 +58,7 @@ def resolve_row(user, account: Account, key: str) -> tuple[Account, BusinessUnit
     kind, digits = key[:1], key[1:]
     if kind not in ("a", "u") or not (digits.isascii() and digits.isdigit()) or len(digits) > 19:
         raise Http404
-    pk = _checked_id(int(digits))
+    pk = stored_id(int(digits))
     visible = _subtree_accounts(user, account)
     if kind == "a":
         return get_object_or_404(visible, pk=pk), None
@@ -268,7 +263,7 @@ class WhitespaceCellView(PermissionMixin, TemplateView):
         self.account = matrix_account(request.user, pk)
         self.row_account, self.unit = resolve_row(request.user, self.account, row)
         self.row_key = row
-        self.offering = get_object_or_404(offerings_for(request.user), pk=_checked_id(offering))
+        self.offering = get_object_or_404(offerings_for(request.user), pk=stored_id(offering))
         self.cell = WhitespaceCell.objects.filter(
             account=self.row_account, business_unit=self.unit, offering=self.offering
         ).first()
@@ -393,12 +388,12 @@ class BusinessUnitEditView(BusinessUnitMixin, TemplateView):
 
     def get(self, request, pk, unit):
         self.account = matrix_account(request.user, pk)
-        self.unit = resolve_unit(request.user, self.account, _checked_id(unit))
+        self.unit = resolve_unit(request.user, self.account, stored_id(unit))
         return self.render_form(BusinessUnitForm(unit=self.unit), f"Rename {self.unit}", unit=self.unit)
 
     def post(self, request, pk, unit):
         self.account = matrix_account(request.user, pk)
-        self.unit = resolve_unit(request.user, self.account, _checked_id(unit))
+        self.unit = resolve_unit(request.user, self.account, stored_id(unit))
         form = BusinessUnitForm(request.POST, unit=self.unit)
         if form.is_valid():
             try:
@@ -418,12 +413,12 @@ class BusinessUnitDeleteView(BusinessUnitMixin, TemplateView):
 
     def get(self, request, pk, unit):
         self.account = matrix_account(request.user, pk)
-        self.unit = resolve_unit(request.user, self.account, _checked_id(unit))
+        self.unit = resolve_unit(request.user, self.account, stored_id(unit))
         return self.render_form(None, f"Delete {self.unit}", unit=self.unit, cells=self.unit.cells.count())
 
     def post(self, request, pk, unit):
         self.account = matrix_account(request.user, pk)
-        self.unit = resolve_unit(request.user, self.account, _checked_id(unit))
+        self.unit = resolve_unit(request.user, self.account, stored_id(unit))
         try:
             whitespace.delete_business_unit(self.unit, request.user)
         except ValidationError as error:
@@ -526,12 +521,8 @@ def pipeline_totals(queryset) -> dict:
     for group in groups:
         currency = group["currency"]
         weighted = figures.exact(group["total"]) * group["probability"] / 100
-        if currency != figures.REPORTING_CURRENCY and as_of is None:
-            missing[currency] += group["count"]
-            continue
-        try:
-            eur = rates.to_eur(weighted, currency, as_of)
-        except figures.MissingRate:
+        eur = pipeline.to_eur(weighted, currency, as_of, rates)
+        if eur is None:  # no rate for that month: left out and reported, never guessed
             missing[currency] += group["count"]
             continue
         by_stage[group["stage"]] += eur

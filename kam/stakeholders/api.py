@@ -26,6 +26,7 @@ from kam.core.api import (
     optional_version,
     refuse_nulls,
     restricted,
+    stored_id,
 )
 from kam.core.permissions import ADD, CHANGE, DELETE, VIEW
 from kam.selection.choices import Segment
@@ -50,13 +51,6 @@ LINKS = ("account", "reports_to", "dotted_line_to", "relationship_owner")
 
 def _api_name(field: str) -> str:
     return f"{field}_id" if field in LINKS else field
-
-
-def _id(value: int) -> int:
-    """An id the databases can hold (a larger one overflows their drivers), else nothing is found."""
-    if not 0 < value < BIGINT:
-        raise Http404
-    return value
 
 
 class ContactOut(Schema):
@@ -157,7 +151,7 @@ def _contacts(request, action=VIEW):
 
 
 def _contact(request, contact_id: int, action=VIEW) -> Contact:
-    contact = _contacts(request, action).filter(pk=_id(contact_id)).first()
+    contact = _contacts(request, action).filter(pk=stored_id(contact_id)).first()
     if contact is None:
         raise Http404
     return contact
@@ -235,7 +229,7 @@ def overdue_contacts(request):
 )
 def add_contact(request, account_id: int, payload: ContactIn, response: HttpResponse):
     restricted(request, Contact, ADD)
-    account = get_restricted(request, Account, VIEW, _id(account_id))
+    account = get_restricted(request, Account, VIEW, stored_id(account_id))
     data, _ = _data(payload, adding=True)
     with api_field_names(_api_name):
         contact = services.save_contact(account, data, request.user)
@@ -283,7 +277,7 @@ def contact_left(request, contact_id: int, payload: ContactLeftIn):
 )
 def org_map(request, account_id: int, query: Query[MapQuery]):
     restricted(request, Contact, VIEW)
-    account = get_restricted(request, Account, VIEW, _id(account_id))
+    account = get_restricted(request, Account, VIEW, stored_id(account_id))
     moment = query.as_of or timezone.now()
     if timezone.is_naive(moment):
         raise HttpError(422, "as_of needs a time zone: add Z or an offset such as +01:00.")
@@ -369,7 +363,7 @@ class NextStepIn(InputSchema):
 
 
 def _interaction(request, interaction_id: int, action=VIEW) -> Interaction:
-    found = restricted(request, Interaction, action).filter(pk=_id(interaction_id)).first()
+    found = restricted(request, Interaction, action).filter(pk=stored_id(interaction_id)).first()
     if found is None:
         raise Http404
     return found
@@ -403,7 +397,7 @@ INTERACTION_NAMES = {"contacts": "contact_ids", "participants": "participant_ids
 @paginate(Pagination)
 def list_interactions(request, account_id: int):
     restricted(request, Interaction, VIEW)
-    account = get_restricted(request, Account, VIEW, _id(account_id))
+    account = get_restricted(request, Account, VIEW, stored_id(account_id))
     return interactions.account_timeline(account)
 
 
@@ -425,7 +419,7 @@ def contact_interactions(request, contact_id: int):
 )
 def add_interaction(request, account_id: int, payload: InteractionIn, response: HttpResponse):
     restricted(request, Interaction, ADD)
-    account = get_restricted(request, Account, VIEW, _id(account_id))
+    account = get_restricted(request, Account, VIEW, stored_id(account_id))
     data, contacts, participants, _ = _interaction_data(payload, adding=True)
     with api_field_names(**INTERACTION_NAMES):
         saved = interactions.log_interaction(
@@ -598,11 +592,11 @@ def _rule_data(payload: InputSchema) -> tuple[dict, int | None]:
 
 
 def _coverage_rule(request, rule_id: int, action=VIEW) -> CoverageRule:
-    return get_restricted(request, CoverageRule, action, _id(rule_id))
+    return get_restricted(request, CoverageRule, action, stored_id(rule_id))
 
 
 def _cadence_rule(request, rule_id: int, action=VIEW) -> CadenceRule:
-    return get_restricted(request, CadenceRule, action, _id(rule_id))
+    return get_restricted(request, CadenceRule, action, stored_id(rule_id))
 
 
 @router.get(
@@ -729,7 +723,7 @@ def account_coverage(request, account_id: int):
     from kam.stakeholders.coverage import evaluate_coverage
 
     restricted(request, Contact, VIEW)
-    account = get_restricted(request, Account, VIEW, _id(account_id))
+    account = get_restricted(request, Account, VIEW, stored_id(account_id))
     report = evaluate_coverage(account)
     return {
         "customer_id": report.group.pk,
@@ -758,7 +752,7 @@ def account_coverage_matrix(request, account_id: int):
     from kam.stakeholders.coverage import coverage_matrix
 
     restricted(request, Contact, VIEW)
-    account = get_restricted(request, Account, VIEW, _id(account_id))
+    account = get_restricted(request, Account, VIEW, stored_id(account_id))
     matrix = coverage_matrix(account)
     return {
         "customer_id": matrix.group.pk,
