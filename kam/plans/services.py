@@ -110,6 +110,15 @@ def team_leader_ids(account: Account) -> set[int]:
     )
 
 
+def led_account_ids(user) -> set[int]:
+    """The accounts the user leads the team of today (their subsidiaries' plans are theirs to approve too)."""
+    return set(
+        AccountTeamMember.objects.filter(
+            AccountTeamMember.active_q(), user_id=user.pk, team_role=TeamRole.TEAM_LEADER
+        ).values_list("account_id", flat=True)
+    )
+
+
 def may_approve(user, plan: AccountPlan) -> bool:
     """The programme lead, an administrator, or the account's own team leader (whose role may approve at all: a
     viewer or executive sponsor leading a team does not)."""
